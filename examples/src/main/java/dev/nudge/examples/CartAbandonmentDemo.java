@@ -1,0 +1,504 @@
+package dev.nudge.examples;
+
+import dev.nudge.Campaign;
+import dev.nudge.CampaignStats;
+import dev.nudge.DeliveryPolicy;
+import dev.nudge.Device;
+import dev.nudge.Event;
+import dev.nudge.Message;
+import dev.nudge.Outcome;
+import dev.nudge.OutcomeReport;
+import dev.nudge.Platform;
+import dev.nudge.Priority;
+import dev.nudge.Source;
+import dev.nudge.StepStats;
+import dev.nudge.SuppressionReason;
+import dev.nudge.TrackResult;
+import dev.nudge.core.Nudge;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.RenderedNotification;
+import dev.nudge.testing.TestClock;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Queue;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+
+/**
+ * The cart-abandonment campaign on a day of simulated shop traffic.
+ *
+ * <p>A few hundred shoppers with iOS and Android devices (English and Persian) add an item to their
+ * cart in the app. Some buy in the app before the reminder is due, some buy on the web site, the
+ * rest leave; those get a push two hours later and a second one a day after that, unless they buy
+ * in between. A few of them buy because of the push, which counts as a conversion.
+ *
+ * <p>Time is a {@link TestClock} moved in five-minute steps (and to each event's time), with
+ * {@link Nudge#runDue()} after every move, so a simulated day and a half takes a few seconds. The
+ * push services are {@link DemoTransport}s: they throttle now and then and report two uninstalled
+ * apps, so the run shows retries and token retirement. Everything is seeded: each run prints the
+ * same figures.
+ *
+ * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl examples exec:java}.
+ */
+public final class CartAbandonmentDemo {
+  static final String CAMPAIGN = "cart-abandonment";
+
+  private static final long SEED = 20260302L;
+  private static final int SHOPPERS = 400;
+  private static final Instant START = Instant.parse("2026-03-02T07:00:00Z");
+  private static final Instant TRAFFIC_FROM = Instant.parse("2026-03-02T08:00:00Z");
+  private static final Duration TRAFFIC_HOURS = Duration.ofHours(12);
+  private static final Instant END = Instant.parse("2026-03-04T06:00:00Z");
+  private static final Duration TICK = Duration.ofMinutes(5);
+  private static final Instant FIRST_PROGRESS = Instant.parse("2026-03-02T12:00:00Z");
+  private static final Duration PROGRESS_EVERY = Duration.ofHours(6);
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("EEE HH:mm", Locale.ROOT).withZone(ZoneOffset.UTC);
+
+  private static final String[][] CATALOG = {
+      // English name, Persian name, price
+      {"Trail running shoes", "کفش دویدن کوهستان", "89.90"},
+      {"Noise-cancelling headphones", "هدفون حذف نویز", "199.00"},
+      {"Espresso grinder", "آسیاب قهوه اسپرسو", "129.50"},
+      {"Linen duvet cover", "روتختی کتان", "74.00"},
+      {"Mechanical keyboard", "کیبورد مکانیکی", "109.00"},
+      {"Yoga mat", "زیرانداز یوگا", "35.00"},
+      {"Leather backpack", "کوله‌پشتی چرمی", "145.00"},
+      {"Smart watch", "ساعت هوشمند", "249.00"},
+  };
+  private static final String[] ENGLISH_NAMES = {
+      "Emma", "Liam", "Olivia", "Noah", "Ava", "Lucas", "Mia", "Ethan", "Zoe", "Oscar", "Grace", "Leo"};
+  private static final String[] PERSIAN_NAMES = {
+      "سارا", "علی", "مریم", "رضا", "نگار", "امیر", "شیرین", "کاوه", "لیلا", "بهرام"};
+
+  /** What a shopper does after adding to the cart. */
+  enum Plan { BUYS_IN_APP, BUYS_ON_WEB, LEAVES }
+
+  /** Which push, if any, brings a shopper who left back to buy. */
+  enum Persuaded { NEVER, BY_FIRST_PUSH, BY_SECOND_PUSH }
+
+  record Shopper(String id, String firstName, String language, List<Device> devices, Plan plan,
+      Persuaded persuaded, String cartId, int item, Instant cartAddAt, Duration buyAfter) {}
+
+  /** An event the simulation will track at {@code at}; {@code seq} keeps equal times in order. */
+  record Planned(Instant at, long seq, Event event) {}
+
+  private final PrintStream out;
+  private final TestClock clock = new TestClock(START);
+  private final Random random = new Random(SEED);
+  private final Queue<OutcomeReport> sends = new ConcurrentLinkedQueue<>();
+  private final Queue<String> notices = new ConcurrentLinkedQueue<>();
+  private final PriorityQueue<Planned> timeline =
+      new PriorityQueue<>(Comparator.comparing(Planned::at).thenComparingLong(Planned::seq));
+  private final Map<String, Shopper> shoppers = new LinkedHashMap<>();
+  private final Set<String> persuadedBuyers = new HashSet<>();
+  private long seq;
+  private int carts;
+  private int purchases;
+  private int webPurchases;
+  private int cancelledByTrack;
+
+  private CartAbandonmentDemo(PrintStream out) {
+    this.out = out;
+  }
+
+  /** Runs the simulation and prints what happened. */
+  public static void main(String[] args) {
+    // The Persian variant must print as Persian whatever the platform's default encoding is.
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+    new CartAbandonmentDemo(out).run();
+    out.flush();
+  }
+
+  /** The campaign of the README: two pushes per abandoned cart, stopped by a purchase anywhere. */
+  static Campaign cartAbandonment() {
+    Message first = Message.of(
+            "Still thinking, {{user.first_name | default: \"there\"}}?",
+            "{{event.item_name}} is waiting in your cart")
+        .deepLink("shop://cart/{{event.cart_id}}")
+        .data("cart_id", "{{event.cart_id}}")
+        .locale("fa", Message.builder()
+            .title("هنوز مطمئن نیستی، {{user.first_name | default: \"دوست عزیز\"}}؟")
+            .body("{{event.item_name}} در سبد خرید شما منتظر است")
+            .build())
+        .build();
+    Message second = Message.of(
+            "Last call, {{user.first_name | default: \"there\"}}",
+            "{{event.item_name}} is still in your cart. Checkout takes a minute.")
+        .deepLink("shop://cart/{{event.cart_id}}")
+        .data("cart_id", "{{event.cart_id}}")
+        .priority(Priority.NORMAL)
+        .locale("fa", Message.builder()
+            .title("آخرین فرصت، {{user.first_name | default: \"دوست عزیز\"}}")
+            .body("{{event.item_name}} هنوز در سبد خرید شماست. خرید فقط یک دقیقه طول می‌کشد.")
+            .build())
+        .build();
+    return Campaign.named(CAMPAIGN)
+        .triggeredBy("cart_add")
+        .correlatedBy("cart_id")
+        .cancelledBy("purchase")
+        .after(Duration.ofHours(2)).send(first)
+        .after(Duration.ofHours(24)).send(second)
+        .policy(DeliveryPolicy.builder().expireAfter(Duration.ofHours(12)).build())
+        .goal("purchase", Duration.ofDays(1))
+        .build();
+  }
+
+  private void run() {
+    List<Shopper> all = shoppers();
+    Set<String> deadTokens = uninstalledApps(all);
+    DemoTransport apns = new DemoTransport(Platform.IOS, clock, deadTokens, Duration.ofMinutes(10));
+    DemoTransport fcm = new DemoTransport(Platform.ANDROID, clock, deadTokens, Duration.ofMinutes(10));
+
+    try (Nudge nudge = Nudge.builder()
+        .clock(clock)
+        .transport(apns)
+        .transport(fcm)
+        .listener(new Observer())
+        .retryBackoff(Duration.ofMinutes(1), Duration.ofMinutes(30))
+        .build()) {
+      nudge.define(cartAbandonment());
+      int devices = 0;
+      int ios = 0;
+      int persian = 0;
+      for (Shopper s : all) {
+        for (Device d : s.devices()) {
+          nudge.registerDevice(d);
+          devices++;
+          ios += d.platform() == Platform.IOS ? 1 : 0;
+        }
+        persian += s.language().equals("fa") ? 1 : 0;
+        if (s.firstName() != null) {
+          nudge.setUserAttributes(s.id(), Map.of("first_name", s.firstName()));
+        }
+      }
+      plan(all);
+
+      out.println("Nudge cart-abandonment demo");
+      out.printf("  %d shoppers (%d with locale fa), %d devices (%d iOS, %d Android), seed %d%n",
+          all.size(), persian, devices, ios, devices - ios, SEED);
+      out.println("  cart_add --2h--> push --24h--> second push; a purchase in the app or on the web stops it (per cart_id)");
+      out.printf("  simulated clock %s to %s UTC in %d-minute steps, nudge.runDue() after each%n%n",
+          TIME.format(START), TIME.format(END), TICK.toMinutes());
+
+      simulate(nudge);
+
+      out.println();
+      printStats(nudge.stats(CAMPAIGN));
+      out.println();
+      out.println("Transports");
+      out.println("  " + apns.summary());
+      out.println("  " + fcm.summary());
+      out.println();
+      printSamples(List.of(apns, fcm));
+    }
+  }
+
+  private void simulate(Nudge nudge) {
+    Instant nextTick = START.plus(TICK);
+    Instant nextProgress = FIRST_PROGRESS;
+    while (nextTick.compareTo(END) <= 0) {
+      Planned p = timeline.peek();
+      if (p != null && p.at().isBefore(nextTick)) {
+        timeline.poll();
+        moveTo(nudge, p.at());
+        track(nudge, p.event());
+        continue;
+      }
+      moveTo(nudge, nextTick);
+      if (!nextTick.isBefore(nextProgress)) {
+        progress(nudge);
+        nextProgress = nextProgress.plus(PROGRESS_EVERY);
+      }
+      nextTick = nextTick.plus(TICK);
+    }
+  }
+
+  /** Moves the clock and lets the engine resolve what became due, as a live poll would. */
+  private void moveTo(Nudge nudge, Instant t) {
+    if (t.isAfter(clock.instant())) {
+      clock.set(t);
+      nudge.runDue().join();
+    }
+    for (String notice; (notice = notices.poll()) != null; ) {
+      out.println(notice);
+    }
+    for (OutcomeReport sent; (sent = sends.poll()) != null; ) {
+      Shopper s = shoppers.get(sent.userId());
+      boolean persuadedNow = s != null && (
+          s.persuaded() == Persuaded.BY_FIRST_PUSH && sent.step() == 0
+              || s.persuaded() == Persuaded.BY_SECOND_PUSH && sent.step() == 1);
+      if (persuadedNow && persuadedBuyers.add(s.id())) {
+        Instant buyAt = sent.at().plus(s.buyAfter());
+        plan(buyAt.isBefore(clock.instant()) ? clock.instant() : buyAt, purchase(s, Source.APP));
+      }
+    }
+  }
+
+  private void track(Nudge nudge, Event event) {
+    TrackResult result = nudge.track(event).join();
+    cancelledByTrack += result.cancelled();
+    if (event.name().equals("cart_add")) {
+      carts++;
+    } else {
+      purchases++;
+      webPurchases += event.source().orElse(Source.APP) == Source.WEB ? 1 : 0;
+    }
+  }
+
+  private void progress(Nudge nudge) {
+    StepStats t = nudge.stats(CAMPAIGN).total();
+    long pending = t.scheduled() - t.restarted() - t.cancelled() - t.suppressedTotal() - t.expired()
+        - t.sent() - t.failed();
+    out.printf("%s  carts %3d  purchases %3d (web %2d)  pending %3d  cancelled %3d  sent %3d  converted %2d%n",
+        TIME.format(clock.instant()), carts, purchases, webPurchases, pending, t.cancelled(), t.sent(),
+        t.converted());
+  }
+
+  // ---- the shoppers -------------------------------------------------------------------------
+
+  private List<Shopper> shoppers() {
+    List<Shopper> all = new ArrayList<>();
+    for (int i = 1; i <= SHOPPERS; i++) {
+      String id = String.format("shopper-%04d", i);
+      boolean persian = random.nextDouble() < 0.25;
+      String language = persian ? "fa" : "en";
+      String[] names = persian ? PERSIAN_NAMES : ENGLISH_NAMES;
+      String firstName = random.nextDouble() < 0.85 ? names[random.nextInt(names.length)] : null;
+
+      List<Device> devices = new ArrayList<>();
+      Platform phone = random.nextDouble() < 0.55 ? Platform.IOS : Platform.ANDROID;
+      devices.add(device(id, phone, language));
+      if (random.nextDouble() < 0.15) {
+        // A tablet next to the phone: an iPad, or an Android tablet.
+        devices.add(device(id, random.nextBoolean() ? Platform.IOS : Platform.ANDROID, language));
+      }
+
+      double r = random.nextDouble();
+      Plan plan = r < 0.40 ? Plan.BUYS_IN_APP : r < 0.60 ? Plan.BUYS_ON_WEB : Plan.LEAVES;
+      Persuaded persuaded = Persuaded.NEVER;
+      Duration buyAfter;
+      if (plan == Plan.LEAVES) {
+        double p = random.nextDouble();
+        persuaded = p < 0.12 ? Persuaded.BY_FIRST_PUSH : p < 0.18 ? Persuaded.BY_SECOND_PUSH : Persuaded.NEVER;
+        buyAfter = Duration.ofMinutes(10 + random.nextInt(230)); // after the push that persuaded them
+      } else {
+        buyAfter = Duration.ofMinutes(5 + random.nextInt(110));  // before the 2h reminder is due
+      }
+      Instant cartAddAt = TRAFFIC_FROM.plus(Duration.ofMinutes(random.nextInt((int) TRAFFIC_HOURS.toMinutes())));
+      Shopper s = new Shopper(id, firstName, language, List.copyOf(devices), plan, persuaded,
+          "c-" + (10_000 + i), random.nextInt(CATALOG.length), cartAddAt, buyAfter);
+      all.add(s);
+      shoppers.put(id, s);
+    }
+    return all;
+  }
+
+  private Device device(String userId, Platform platform, String language) {
+    String locale;
+    ZoneId zone;
+    if (language.equals("fa")) {
+      locale = random.nextDouble() < 0.8 ? "fa-IR" : "fa";
+      zone = ZoneId.of("Asia/Tehran");
+    } else if (random.nextBoolean()) {
+      locale = "en-US";
+      zone = ZoneId.of("America/New_York");
+    } else {
+      locale = "en-GB";
+      zone = ZoneId.of("Europe/London");
+    }
+    return Device.of(userId, platform, platform == Platform.IOS ? apnsToken() : fcmToken())
+        .locale(locale).zone(zone).build();
+  }
+
+  private String apnsToken() {
+    StringBuilder b = new StringBuilder(64);
+    for (int i = 0; i < 64; i++) {
+      b.append(Character.forDigit(random.nextInt(16), 16));
+    }
+    return b.toString();
+  }
+
+  private String fcmToken() {
+    String alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    Function<Integer, String> chars = n -> {
+      StringBuilder b = new StringBuilder(n);
+      for (int i = 0; i < n; i++) {
+        b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      return b.toString();
+    };
+    return chars.apply(22) + ":APA91b" + chars.apply(134);
+  }
+
+  /**
+   * Picks the devices whose app was uninstalled: the first device of a shopper with two devices
+   * (the other one still gets the push) and the only device of two others (their push fails).
+   */
+  private static Set<String> uninstalledApps(List<Shopper> all) {
+    Set<String> dead = new HashSet<>();
+    int withTwo = 0;
+    int withOne = 0;
+    for (Shopper s : all) {
+      if (s.plan() != Plan.LEAVES || s.persuaded() != Persuaded.NEVER) {
+        continue;
+      }
+      if (s.devices().size() == 2 && withTwo < 1) {
+        dead.add(s.devices().get(0).token());
+        withTwo++;
+      } else if (s.devices().size() == 1 && withOne < 2
+          && s.devices().get(0).platform() == (withOne == 0 ? Platform.IOS : Platform.ANDROID)) {
+        dead.add(s.devices().get(0).token());
+        withOne++;
+      }
+    }
+    return dead;
+  }
+
+  private void plan(List<Shopper> all) {
+    for (Shopper s : all) {
+      String[] item = CATALOG[s.item()];
+      plan(s.cartAddAt(), Event.named("cart_add").user(s.id()).id("cart_add-" + s.cartId())
+          .at(s.cartAddAt()).source(Source.APP)
+          .property("cart_id", s.cartId())
+          .property("item_name", s.language().equals("fa") ? item[1] : item[0])
+          .property("price", Double.parseDouble(item[2]))
+          .build());
+      switch (s.plan()) {
+        case BUYS_IN_APP -> plan(s.cartAddAt().plus(s.buyAfter()), purchase(s, Source.APP));
+        case BUYS_ON_WEB -> plan(s.cartAddAt().plus(s.buyAfter()), purchase(s, Source.WEB));
+        case LEAVES -> { } // a purchase may follow a push; see moveTo
+      }
+    }
+  }
+
+  private void plan(Instant at, Event event) {
+    timeline.add(new Planned(at, seq++, event.occurredAt().isPresent() ? event : event.at(at)));
+  }
+
+  private static Event purchase(Shopper s, Source source) {
+    return Event.named("purchase").user(s.id()).id("order-" + s.cartId()).source(source)
+        .property("cart_id", s.cartId())
+        .property("total", Double.parseDouble(CATALOG[s.item()][2]))
+        .build();
+  }
+
+  // ---- output ----------------------------------------------------------------------------------
+
+  private void printStats(CampaignStats stats) {
+    String[] headers = {"campaign", "step", "triggered", "scheduled", "cancelled", "suppressed", "expired",
+        "sent", "failed", "accepted", "rejected", "invalid tokens", "converted"};
+    List<String[]> rows = new ArrayList<>();
+    for (StepStats s : stats.steps()) {
+      rows.add(row(stats.campaignId(), String.valueOf(s.step()), s));
+    }
+    rows.add(row(stats.campaignId(), "all", stats.total()));
+
+    int[] width = new int[headers.length];
+    for (int c = 0; c < headers.length; c++) {
+      width[c] = headers[c].length();
+      for (String[] r : rows) {
+        width[c] = Math.max(width[c], r[c].length());
+      }
+    }
+    out.println("Statistics from nudge.stats(\"" + stats.campaignId() + "\")");
+    out.println("  " + line(headers, width));
+    out.println("  " + "-".repeat(line(headers, width).length()));
+    for (String[] r : rows) {
+      out.println("  " + line(r, width));
+    }
+    StepStats t = stats.total();
+    out.printf("  accepted by platform: %s; suppressed by reason: %s; restarted %d, ignored %d%n",
+        byKey(t.accepted()), t.suppressed().isEmpty() ? "none" : byKey(t.suppressed()), t.restarted(), t.ignored());
+    out.printf("  stop events tracked by this demo cancelled %d reminders (TrackResult.cancelled)%n", cancelledByTrack);
+  }
+
+  private static String[] row(String campaign, String step, StepStats s) {
+    return new String[] {campaign, step, n(s.triggered()), n(s.scheduled()), n(s.cancelled()),
+        n(s.suppressedTotal()), n(s.expired()), n(s.sent()), n(s.failed()), n(s.acceptedTotal()),
+        n(s.rejectedTotal()), n(s.invalidTokens()), n(s.converted())};
+  }
+
+  private static String n(long v) {
+    return Long.toString(v);
+  }
+
+  /** The first column left-aligned, the numbers right-aligned. */
+  private static String line(String[] cells, int[] width) {
+    StringBuilder b = new StringBuilder();
+    for (int c = 0; c < cells.length; c++) {
+      if (c > 0) {
+        b.append("  ");
+      }
+      String pad = " ".repeat(width[c] - cells[c].length());
+      b.append(c == 0 ? cells[c] + pad : pad + cells[c]);
+    }
+    return b.toString();
+  }
+
+  private static <K extends Enum<K>> String byKey(Map<K, Long> counts) {
+    StringBuilder b = new StringBuilder();
+    counts.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e ->
+        b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue()));
+    return b.length() == 0 ? "none" : b.toString();
+  }
+
+  private void printSamples(List<DemoTransport> transports) {
+    out.println("Sample notifications, as rendered for one device each");
+    String[][] wanted = {{"en", "0"}, {"fa", "0"}, {"en", "1"}};
+    for (String[] w : wanted) {
+      for (DemoTransport t : transports) {
+        RenderedNotification n = t.sample(w[0], Integer.parseInt(w[1]));
+        if (n != null) {
+          out.printf("  [%s, step %d, %s] %s%n      %s%n      deep link %s, collapse id %s%n",
+              w[0], n.step(), t.platform(), n.title(), n.body(), n.deepLink(), n.collapseId());
+          break;
+        }
+      }
+    }
+  }
+
+  /** Collects engine callbacks for the main thread: they may arrive on engine threads. */
+  private final class Observer implements NudgeListener {
+    @Override
+    public void onOutcome(OutcomeReport report) {
+      if (report.outcome() == Outcome.SENT) {
+        sends.add(report);
+      } else if (report.outcome() == Outcome.FAILED || report.outcome() == Outcome.SUPPRESSED
+          && report.reason() == SuppressionReason.NO_DEVICE) {
+        notices.add(String.format("%s    %s step %d for %s: %s%s", TIME.format(report.at()), report.campaign(),
+            report.step(), report.userId(), report.outcome(),
+            report.reason() == null ? " (every device rejected it)" : " (" + report.reason() + ")"));
+      }
+    }
+
+    @Override
+    public void onDeviceDeactivated(Device device, String reason) {
+      notices.add(String.format("%s    token retired: %s %s of %s (%s)", TIME.format(clock.instant()),
+          device.platform(), Device.redact(device.token()), device.userId(), reason));
+    }
+
+    @Override
+    public void onError(String context, Throwable error) {
+      notices.add(String.format("%s    engine error in %s: %s", TIME.format(clock.instant()), context, error));
+    }
+  }
+}

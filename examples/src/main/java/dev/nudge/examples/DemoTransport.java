@@ -1,0 +1,101 @@
+package dev.nudge.examples;
+
+import dev.nudge.Device;
+import dev.nudge.Platform;
+import dev.nudge.spi.RenderedNotification;
+import dev.nudge.spi.SendResult;
+import dev.nudge.spi.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * An in-process stand-in for APNs or FCM, so the demo runs without credentials or network.
+ *
+ * <p>It answers the way the real services do, and deterministically: tokens in the dead set are
+ * rejected as unregistered (the app was uninstalled), and about one delivery in twenty is
+ * throttled on its first attempt with a retry-after hint, then accepted when the engine retries.
+ * Which deliveries are throttled depends only on the token, campaign and step, so every run of
+ * the demo prints the same figures.
+ *
+ * <p>Thread-safe.
+ */
+final class DemoTransport implements Transport {
+  /** Roughly one first attempt in this many is throttled. */
+  private static final int THROTTLE_ONE_IN = 20;
+
+  private final Platform platform;
+  private final Clock clock;
+  private final Set<String> deadTokens;
+  private final Duration retryAfter;
+  private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
+  private final Map<String, RenderedNotification> samples = new ConcurrentHashMap<>();
+  private final AtomicLong sends = new AtomicLong();
+  private final AtomicLong accepted = new AtomicLong();
+  private final AtomicLong throttled = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+
+  /**
+   * A transport for {@code platform}.
+   *
+   * @param clock the engine's clock, used for the time a dead token became invalid
+   * @param deadTokens tokens the platform reports as no longer registered
+   * @param retryAfter the hint sent with a throttled answer
+   */
+  DemoTransport(Platform platform, Clock clock, Set<String> deadTokens, Duration retryAfter) {
+    this.platform = Objects.requireNonNull(platform, "platform");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.deadTokens = Set.copyOf(deadTokens);
+    this.retryAfter = Objects.requireNonNull(retryAfter, "retryAfter");
+  }
+
+  @Override
+  public Platform platform() {
+    return platform;
+  }
+
+  @Override
+  public CompletableFuture<SendResult> send(Device device, RenderedNotification n) {
+    sends.incrementAndGet();
+    String delivery = device.token() + '|' + n.campaignId() + '|' + n.step();
+    int attempt = attempts.merge(delivery, 1, Integer::sum);
+    SendResult result;
+    if (deadTokens.contains(device.token())) {
+      rejected.incrementAndGet();
+      result = platform == Platform.IOS
+          // APNs answers 410 Unregistered with the time the token stopped being valid.
+          ? new SendResult.Rejected("Unregistered", true, clock.instant().minus(Duration.ofDays(3)))
+          : SendResult.rejected("UNREGISTERED", true);
+    } else if (attempt == 1 && Math.floorMod(delivery.hashCode(), THROTTLE_ONE_IN) == 0) {
+      throttled.incrementAndGet();
+      result = SendResult.retry(platform == Platform.IOS ? "TooManyRequests" : "QUOTA_EXCEEDED", retryAfter);
+    } else {
+      accepted.incrementAndGet();
+      samples.putIfAbsent(sampleKey(device, n.step()), n);
+      result = SendResult.accepted(platform.name().toLowerCase() + "-" + sends.get());
+    }
+    return CompletableFuture.completedFuture(result);
+  }
+
+  /** The first notification this transport accepted for a device language and step, if any. */
+  RenderedNotification sample(String language, int step) {
+    return samples.get(language + '/' + step);
+  }
+
+  /** One line saying what this transport answered. */
+  String summary() {
+    return String.format("%-7s %4d attempts: %4d accepted, %2d throttled (retried later), %2d rejected (token unregistered)",
+        platform, sends.get(), accepted.get(), throttled.get(), rejected.get());
+  }
+
+  private static String sampleKey(Device device, int step) {
+    String locale = device.locale().orElse("en");
+    int dash = locale.indexOf('-');
+    return (dash > 0 ? locale.substring(0, dash) : locale) + '/' + step;
+  }
+}

@@ -1,0 +1,43 @@
+package dev.nudge.spi;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * Keeps pending reminders and per-user campaign state (idempotency ids, send history) durably.
+ *
+ * <p>Every change goes through {@link #atomically}: the engine reads and writes one user's state
+ * in a unit of work that the store applies all or nothing, in the order calls were made for that
+ * user. A store may group the units of many concurrent calls into one transaction (group commit);
+ * the returned future completes only once the unit is durable. Implementations are thread-safe.
+ */
+public interface ReminderStore extends AutoCloseable {
+  /**
+   * Runs {@code work} atomically on {@code userId}'s state and completes with its result once the
+   * changes are durable. The work may run on another thread and, if the store retries a
+   * transaction, more than once: it must act only through the {@link UserState} it is given.
+   * When the store cannot apply it (e.g. the database is down), the future completes
+   * exceptionally and nothing of the work is applied.
+   */
+  <T> CompletableFuture<T> atomically(String userId, Function<UserState, T> work);
+
+  /**
+   * Claims up to {@code max} pending reminders whose {@code fireAt} is strictly before
+   * {@code before}, oldest first (ties: campaign id, user id, key), for {@code owner} until
+   * {@code lease} has passed. A claim whose lease ran out is claimable again.
+   */
+  List<Reminder> claimDue(Instant before, int max, Duration lease, String owner);
+
+  /** The earliest {@code fireAt} of any pending reminder, or {@code null} when there is none. */
+  Instant nextFireAt();
+
+  /** Pending and claimed reminders in the store. */
+  long size();
+
+  /** Releases resources; the default does nothing. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,23 @@
+package dev.nudge.core;
+
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Exponential backoff with jitter for retried deliveries: attempt n waits a random time in
+ * {@code [d/2, d]} where {@code d = initial * 2^(n-1)} capped at {@code max}, and never less than
+ * the platform's retry-after hint.
+ */
+record Backoff(Duration initial, Duration max) {
+  Duration delay(int attempt, Duration retryAfter) {
+    long initialMs = initial.toMillis();
+    int shift = Math.min(Math.max(attempt - 1, 0), 30);
+    long d = Math.min(max.toMillis(), initialMs << shift);
+    if (d <= 0) {
+      d = max.toMillis();
+    }
+    long jittered = d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+    Duration wait = Duration.ofMillis(jittered);
+    return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
+  }
+}

@@ -1,0 +1,190 @@
+package dev.nudge.core;
+
+import dev.nudge.Campaign;
+import dev.nudge.Event;
+import dev.nudge.Goal;
+import dev.nudge.Outcome;
+import dev.nudge.OutcomeReport;
+import dev.nudge.Reentry;
+import dev.nudge.TrackResult;
+import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.Reminder;
+import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Applies one tracked event: stops (cancellations), goal conversions and triggers, in that order,
+ * as one unit of work on the user's state; counts and reports only once the store committed it.
+ * Thread-safe.
+ */
+final class Ingest {
+  private static final CompletableFuture<TrackResult> NOTHING =
+      CompletableFuture.completedFuture(new TrackResult(false, 0, 0, 0, 0, 0));
+
+  private final Clock clock;
+  private final NudgeStore store;
+  private final RuleIndex rules;
+  private final Stats stats;
+  private final Listeners listeners;
+  private final ReminderIds ids;
+
+  Ingest(Clock clock, NudgeStore store, RuleIndex rules, Stats stats, Listeners listeners, ReminderIds ids) {
+    this.clock = clock;
+    this.store = store;
+    this.rules = rules;
+    this.stats = stats;
+    this.listeners = listeners;
+    this.ids = ids;
+  }
+
+  CompletableFuture<TrackResult> track(Event input) {
+    Event event = input.occurredAt().isPresent() ? input : input.at(clock.instant());
+    RuleIndex.Rules r = rules.rulesFor(event.name());
+    if (r.isEmpty() && event.id().isEmpty()) {
+      return NOTHING;
+    }
+    List<CompiledCampaign> triggered = matchingTriggers(r.triggers(), event);
+    if (triggered.isEmpty() && r.stops().isEmpty() && r.goals().isEmpty() && event.id().isEmpty()) {
+      return NOTHING;
+    }
+    return store.atomically(event.userId(), state -> apply(state, event, r, triggered))
+        .thenApply(this::publish);
+  }
+
+  private List<CompiledCampaign> matchingTriggers(List<CompiledCampaign> candidates, Event event) {
+    if (candidates.isEmpty()) {
+      return List.of();
+    }
+    List<CompiledCampaign> out = new ArrayList<>(candidates.size());
+    Map<String, Object> attributes = null;
+    for (CompiledCampaign c : candidates) {
+      if (!ConditionMatcher.matchesAll(c.campaign.where(), event.properties())) {
+        continue;
+      }
+      if (!c.campaign.audience().isEmpty()) {
+        if (attributes == null) {
+          attributes = store.attributes(event.userId());
+        }
+        if (!ConditionMatcher.matchesAll(c.campaign.audience(), attributes)) {
+          continue;
+        }
+      }
+      out.add(c);
+    }
+    return out;
+  }
+
+  /** The unit of work; must act only through {@code state} (a store may run it twice). */
+  private Effects apply(UserState state, Event event, RuleIndex.Rules r, List<CompiledCampaign> triggered) {
+    Instant at = event.occurredAt().orElseThrow();
+    if (event.id().isPresent() && !state.recordEvent(event.id().get(), at)) {
+      return Effects.DUPLICATE;
+    }
+    Effects fx = new Effects(at);
+    for (CompiledCampaign c : r.stops()) {
+      Optional<String> corr = c.campaign.correlateBy();
+      Object stopValue = corr.map(event::property).orElse(null);
+      for (Reminder pending : state.pending(c.id)) {
+        boolean keyMatches = stopValue == null || pending.key().equals(Values.text(stopValue));
+        if (keyMatches && !pending.triggeredAt().isAfter(at)) {
+          state.delete(pending.id());
+          fx.cancelled.add(pending);
+        }
+      }
+    }
+    for (CompiledCampaign c : r.goals()) {
+      Goal goal = c.campaign.goal().orElseThrow();
+      for (SendRecord s : state.sends()) {
+        // A send still being delivered (its reminder still stored) is not yet SENT: not counted.
+        if (s.campaignId().equals(c.id) && !s.converted() && s.sentAt().isBefore(at)
+            && !at.isAfter(s.sentAt().plus(goal.within())) && state.reminder(s.reminderId()).isEmpty()) {
+          state.updateSend(s.asConverted());
+          fx.converted.add(s);
+        }
+      }
+    }
+    for (CompiledCampaign c : triggered) {
+      Campaign k = c.campaign;
+      fx.triggered.add(c.id);
+      if (k.once() && state.lastSent(c.id).isPresent()) {
+        fx.ignored.add(c.id);
+        continue;
+      }
+      if (k.cooldown().isPresent()) {
+        Optional<Instant> last = state.lastSent(c.id);
+        if (last.isPresent() && !last.get().isBefore(at.minus(k.cooldown().get()))) {
+          fx.ignored.add(c.id);
+          continue;
+        }
+      }
+      String key = k.correlateBy().map(p -> Values.text(event.property(p))).orElse("");
+      Optional<Reminder> existing = state.pending(c.id, key);
+      if (existing.isPresent() && k.reentry() == Reentry.KEEP_FIRST) {
+        fx.ignored.add(c.id);
+        continue;
+      }
+      Duration delay = k.steps().get(0).delay();
+      Reminder fresh = Reminder.create(ids.next(), c.id, 0, event.userId(), key, at, event.properties(),
+          at.plus(delay));
+      state.save(fresh);
+      fx.scheduled.add(c.id);
+      if (existing.isPresent()) {
+        fx.restarted.add(existing.get());
+      }
+    }
+    return fx;
+  }
+
+  private TrackResult publish(Effects fx) {
+    if (fx == Effects.DUPLICATE) {
+      return TrackResult.DUPLICATE;
+    }
+    for (String id : fx.triggered) {
+      stats.step(id, 0).triggered.increment();
+    }
+    for (String id : fx.ignored) {
+      stats.step(id, 0).ignored.increment();
+    }
+    for (String id : fx.scheduled) {
+      stats.step(id, 0).scheduled.increment();
+    }
+    for (Reminder replaced : fx.restarted) {
+      stats.step(replaced.campaignId(), 0).restarted.increment();
+    }
+    for (SendRecord s : fx.converted) {
+      stats.step(s.campaignId(), s.step()).converted.increment();
+    }
+    for (Reminder c : fx.cancelled) {
+      stats.step(c.campaignId(), c.step()).cancelled.increment();
+      listeners.onOutcome(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
+          Outcome.CANCELLED, null, c.dueAt(), 0, null, null));
+    }
+    return new TrackResult(false, fx.scheduled.size(), fx.restarted.size(), fx.ignored.size(),
+        fx.cancelled.size(), fx.converted.size());
+  }
+
+  /** What one event did, collected inside the unit of work and published after it. */
+  private static final class Effects {
+    static final Effects DUPLICATE = new Effects(Instant.EPOCH);
+
+    final Instant at;
+    final List<String> triggered = new ArrayList<>(1);
+    final List<String> scheduled = new ArrayList<>(1);
+    final List<String> ignored = new ArrayList<>(0);
+    final List<Reminder> restarted = new ArrayList<>(0);
+    final List<Reminder> cancelled = new ArrayList<>(0);
+    final List<SendRecord> converted = new ArrayList<>(0);
+
+    Effects(Instant at) {
+      this.at = at;
+    }
+  }
+}

@@ -1,0 +1,429 @@
+package dev.nudge.core;
+
+import dev.nudge.Campaign;
+import dev.nudge.CampaignStats;
+import dev.nudge.Device;
+import dev.nudge.Event;
+import dev.nudge.FrequencyCap;
+import dev.nudge.Platform;
+import dev.nudge.TrackResult;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.TemplateRenderer;
+import dev.nudge.spi.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The Nudge engine: campaigns, events, devices and users in; rendered notifications out through
+ * each platform's {@link Transport}, with live statistics.
+ *
+ * <pre>{@code
+ * try (Nudge nudge = Nudge.builder().transport(apns).transport(fcm).build().start()) {
+ *   nudge.define(cartAbandonment);
+ *   nudge.registerDevice(Device.of("u1", Platform.IOS, token).locale("fa-IR").build());
+ *   nudge.track(Event.named("cart_add").user("u1").property("cart_id", "c1").build());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe: every method may be called from any thread. {@link #start()} starts polling for
+ * due reminders in the background; without it nothing is sent until {@link #runDue()} is called,
+ * which is how tests and the {@code simulate} tool drive the engine on a controlled clock.
+ * {@link #close()} stops polling, lets in-flight sends finish, then closes the transports and
+ * the store.
+ */
+public final class Nudge implements AutoCloseable {
+  private final Clock clock;
+  private final NudgeStore store;
+  private final TemplateRenderer renderer;
+  private final RuleIndex rules = new RuleIndex();
+  private final Stats stats = new Stats();
+  private final Listeners listeners;
+  private final Ingest ingest;
+  private final Resolver resolver;
+  private final Scheduler scheduler;
+  private final ExecutorService workers;
+  private final Map<Platform, Transport> transports;
+  private final Duration pollInterval;
+  private final Duration shutdownGrace;
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private Nudge(Builder b) {
+    this.clock = b.clock;
+    this.store = b.store != null ? b.store : new InMemoryStore(b.clock, Duration.ofDays(7));
+    this.renderer = b.renderer != null ? b.renderer : new PlaceholderRenderer();
+    this.listeners = new Listeners(b.listeners);
+    this.transports = new EnumMap<>(b.transports);
+    this.pollInterval = b.pollInterval;
+    this.shutdownGrace = b.shutdownGrace;
+    this.workers = Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-worker"));
+    ReminderIds ids = new ReminderIds();
+    this.ingest = new Ingest(clock, store, rules, stats, listeners, ids);
+    this.resolver = new Resolver(clock, store, rules, stats, listeners, ids, transports, b.maxInFlight,
+        workers, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
+            new Backoff(b.retryInitial, b.retryMax), b.globalCap));
+    this.scheduler = new Scheduler(clock, store, resolver, listeners,
+        new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
+  }
+
+  /** Starts configuring an engine. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  // ------------------------------------------------------------------ campaigns
+
+  /**
+   * Defines a campaign, or replaces the one with the same id. Pending reminders of a replaced
+   * campaign resolve with the new definition; a step the new definition lacks ends
+   * {@code CANCELLED}.
+   *
+   * @throws IllegalArgumentException when a message template is invalid (naming the campaign,
+   *     step, field and placeholder)
+   */
+  public void define(Campaign campaign) {
+    checkOpen();
+    if (campaign == null) {
+      throw new IllegalArgumentException("campaign is required; build one with Campaign.named(id)");
+    }
+    rules.put(CompiledCampaign.compile(campaign, renderer));
+    resolver.campaignsChanged();
+  }
+
+  /**
+   * Removes a campaign. Its pending reminders end {@code CANCELLED} when they come due.
+   *
+   * @throws IllegalArgumentException when no campaign has this id
+   */
+  public void remove(String campaignId) {
+    checkOpen();
+    if (campaignId == null || !rules.remove(campaignId)) {
+      throw new IllegalArgumentException("unknown campaign id '" + campaignId
+          + "'; defined campaigns: " + rules.all().stream().map(c -> c.id).sorted().toList());
+    }
+    resolver.campaignsChanged();
+  }
+
+  /** The current definition of a campaign. */
+  public Optional<Campaign> campaign(String id) {
+    CompiledCampaign c = rules.get(id);
+    return c == null ? Optional.empty() : Optional.of(c.campaign);
+  }
+
+  /** Every defined campaign, by id. */
+  public List<Campaign> campaigns() {
+    return rules.all().stream().map(c -> c.campaign).sorted(Comparator.comparing(Campaign::id)).toList();
+  }
+
+  // ------------------------------------------------------------------ devices and users
+
+  /** Registers a device or refreshes it (a dead token registered again is active again). */
+  public void registerDevice(Device device) {
+    checkOpen();
+    if (device == null) {
+      throw new IllegalArgumentException("device is required; build one with Device.of(userId, platform, token)");
+    }
+    store.register(device);
+  }
+
+  /** Removes a user's device; false when the user had no such device. */
+  public boolean removeDevice(String userId, Platform platform, String token) {
+    checkOpen();
+    return store.remove(userId, platform, token);
+  }
+
+  /** A user's active devices, in first-registration order. */
+  public List<Device> devices(String userId) {
+    return store.activeDevices(userId);
+  }
+
+  /**
+   * Merges attributes into a user's (read by audience conditions and {@code {{user.NAME}}}).
+   *
+   * @throws IllegalArgumentException for a blank user id or an invalid value, as for event
+   *     properties
+   */
+  public void setUserAttributes(String userId, Map<String, ?> attributes) {
+    checkOpen();
+    Event.named("attributes").user(userId).build(); // validates the user id
+    store.setAttributes(userId, Event.checkedValues("user '" + userId + "' attributes", attributes));
+  }
+
+  /** A user's attributes. */
+  public Map<String, Object> userAttributes(String userId) {
+    return store.attributes(userId);
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /**
+   * Tracks an event: cancels what it stops, converts what it reaches, schedules what it triggers.
+   * The future completes once those effects are stored; it completes exceptionally when the
+   * store cannot apply them (nothing is then applied, and the caller may retry).
+   *
+   * @throws IllegalArgumentException when the event is {@code null}
+   */
+  public CompletableFuture<TrackResult> track(Event event) {
+    checkOpen();
+    if (event == null) {
+      throw new IllegalArgumentException("event is required; build one with Event.named(name).user(id)");
+    }
+    return ingest.track(event);
+  }
+
+  /** Tracks an event and waits until its effects are stored. */
+  public TrackResult trackAndWait(Event event) {
+    try {
+      return track(event).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException re) {
+        throw re;
+      }
+      throw e;
+    }
+  }
+
+  // ------------------------------------------------------------------ scheduling
+
+  /** Starts polling for due reminders in the background. Returns this engine. */
+  public Nudge start() {
+    checkOpen();
+    if (started.compareAndSet(false, true)) {
+      scheduler.start(pollInterval);
+    }
+    return this;
+  }
+
+  /**
+   * Resolves now every reminder whose fire time is strictly before the clock's current instant,
+   * including steps and retries that come due meanwhile, and completes once all of them are
+   * settled, with the number of claims processed (a reminder deferred by quiet hours or retried
+   * within the run counts each time). Reminders due exactly now wait for the next
+   * run, so an event at the same instant (a stop event) wins the tie.
+   */
+  public CompletableFuture<Integer> runDue() {
+    checkOpen();
+    return scheduler.runDue();
+  }
+
+  // ------------------------------------------------------------------ statistics
+
+  /** A snapshot of every campaign's counters, by campaign id. */
+  public Map<String, CampaignStats> stats() {
+    return stats.snapshot();
+  }
+
+  /** A snapshot of one campaign's counters (zeros when it has counted nothing). */
+  public CampaignStats stats(String campaignId) {
+    return stats.snapshot(campaignId);
+  }
+
+  /** Reminders currently pending or being sent. */
+  public long pendingReminders() {
+    return store.size();
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /**
+   * Stops polling, lets the current run and its in-flight sends finish (up to the shutdown
+   * grace), then closes the transports and the store. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    scheduler.close(shutdownGrace);
+    workers.shutdown();
+    try {
+      workers.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (Transport t : transports.values()) {
+      try {
+        t.close();
+      } catch (Exception e) {
+        listeners.onError("closing the " + t.platform() + " transport failed", e);
+      }
+    }
+    try {
+      store.close();
+    } catch (Exception e) {
+      listeners.onError("closing the store failed", e);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed.get()) {
+      throw new IllegalStateException("this Nudge is closed; build a new one");
+    }
+  }
+
+  /**
+   * Configures a {@link Nudge}; validates each setting as it is given and the whole at
+   * {@link #build()}. Not thread-safe.
+   */
+  public static final class Builder {
+    private Clock clock = Clock.systemUTC();
+    private NudgeStore store;
+    private TemplateRenderer renderer;
+    private final Map<Platform, Transport> transports = new EnumMap<>(Platform.class);
+    private final List<NudgeListener> listeners = new ArrayList<>();
+    private FrequencyCap globalCap;
+    private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+    private int maxInFlight = 1_000;
+    private int claimBatchSize = 500;
+    private Duration pollInterval = Duration.ofSeconds(1);
+    private Duration lease = Duration.ofMinutes(5);
+    private Duration retryInitial = Duration.ofSeconds(1);
+    private Duration retryMax = Duration.ofMinutes(10);
+    private Duration maxRetryWindow = Duration.ofHours(24);
+    private Duration shutdownGrace = Duration.ofSeconds(30);
+    private String instanceId = "nudge-" + new ReminderIds().next().substring(0, 12);
+
+    private Builder() {}
+
+    /** The clock every time is read from (default: the system UTC clock). */
+    public Builder clock(Clock clock) {
+      this.clock = require("clock", clock);
+      return this;
+    }
+
+    /** Where reminders, devices and attributes are kept (default: a new {@link InMemoryStore}). */
+    public Builder store(NudgeStore store) {
+      this.store = require("store", store);
+      return this;
+    }
+
+    /** Adds the transport of one platform. */
+    public Builder transport(Transport transport) {
+      require("transport", transport);
+      Platform p = require("transport platform", transport.platform());
+      if (transports.containsKey(p)) {
+        throw new IllegalArgumentException("a transport for " + p + " is already set; give one per platform");
+      }
+      transports.put(p, transport);
+      return this;
+    }
+
+    /** Adds a listener that observes outcomes, deliveries, deactivated tokens and errors. */
+    public Builder listener(NudgeListener listener) {
+      listeners.add(require("listener", listener));
+      return this;
+    }
+
+    /** Replaces the default {@code {{root.name | filter}}} template renderer. */
+    public Builder templateRenderer(TemplateRenderer renderer) {
+      this.renderer = require("templateRenderer", renderer);
+      return this;
+    }
+
+    /** At most {@code max} sends per user across all campaigns in any window of {@code per}. */
+    public Builder globalFrequencyCap(int max, Duration per) {
+      this.globalCap = new FrequencyCap(max, per);
+      return this;
+    }
+
+    /** Worker threads for settling deliveries (default: the processor count, at least 2). */
+    public Builder threads(int threads) {
+      this.threads = atLeastOne("threads", threads);
+      return this;
+    }
+
+    /** Most device sends in flight at once (default 1000). */
+    public Builder maxInFlight(int maxInFlight) {
+      this.maxInFlight = atLeastOne("maxInFlight", maxInFlight);
+      return this;
+    }
+
+    /** Most reminders claimed per store round trip (default 500). */
+    public Builder claimBatchSize(int size) {
+      this.claimBatchSize = atLeastOne("claimBatchSize", size);
+      return this;
+    }
+
+    /** How often {@link Nudge#start() started} engines look for due reminders (default 1s). */
+    public Builder pollInterval(Duration interval) {
+      this.pollInterval = positive("pollInterval", interval);
+      return this;
+    }
+
+    /** How long a claim holds before another instance may take the reminder over (default 5m). */
+    public Builder lease(Duration lease) {
+      this.lease = positive("lease", lease);
+      return this;
+    }
+
+    /** Retry backoff: the first wait and the longest (defaults 1s and 10m), with jitter. */
+    public Builder retryBackoff(Duration initial, Duration max) {
+      this.retryInitial = positive("retryBackoff initial", initial);
+      this.retryMax = positive("retryBackoff max", max);
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial + ")");
+      }
+      return this;
+    }
+
+    /** How long retries go on after the due time for campaigns without expireAfter (default 24h). */
+    public Builder maxRetryWindow(Duration window) {
+      this.maxRetryWindow = positive("maxRetryWindow", window);
+      return this;
+    }
+
+    /** How long {@link Nudge#close()} waits for in-flight sends (default 30s). */
+    public Builder shutdownGrace(Duration grace) {
+      this.shutdownGrace = positive("shutdownGrace", grace);
+      return this;
+    }
+
+    /** This instance's name in claims (default: random); unique per running instance. */
+    public Builder instanceId(String id) {
+      if (id == null || id.isBlank() || id.length() > 256) {
+        throw new IllegalArgumentException("instanceId must be 1 to 256 non-blank characters, was " + id);
+      }
+      this.instanceId = id;
+      return this;
+    }
+
+    /** Builds the engine (not yet polling: call {@link Nudge#start()}). */
+    public Nudge build() {
+      return new Nudge(this);
+    }
+
+    private static <T> T require(String field, T value) {
+      if (value == null) {
+        throw new IllegalArgumentException(field + " is required; it must not be null");
+      }
+      return value;
+    }
+
+    private static int atLeastOne(String field, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(field + " is " + value + "; use 1 or more");
+      }
+      return value;
+    }
+
+    private static Duration positive(String field, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(field + " must be a positive duration, was " + value);
+      }
+      return value;
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.nudge.core;
+
+import dev.nudge.spi.Reminder;
+import dev.nudge.spi.ReminderStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Claims due reminders in batches and hands them to the {@link Resolver}, on one owned thread.
+ * A run resolves everything whose fire time is strictly before the clock's "now" when the run
+ * starts, including steps that become due while it runs, and ends when all of it is settled.
+ * Reminders of one user are decided in due order; different users proceed in parallel.
+ */
+final class Scheduler implements AutoCloseable {
+  /** Claim settings. */
+  record Settings(String owner, int batchSize, Duration lease) {}
+
+  private final Clock clock;
+  private final ReminderStore store;
+  private final Resolver resolver;
+  private final Listeners listeners;
+  private final Settings settings;
+  private final ExecutorService loop = Executors.newSingleThreadExecutor(named("nudge-scheduler"));
+  private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(named("nudge-poller"));
+  private final AtomicBoolean queued = new AtomicBoolean();
+
+  Scheduler(Clock clock, ReminderStore store, Resolver resolver, Listeners listeners, Settings settings) {
+    this.clock = clock;
+    this.store = store;
+    this.resolver = resolver;
+    this.listeners = listeners;
+    this.settings = settings;
+  }
+
+  /** Runs once on the scheduler thread; completes with the count of reminders processed. */
+  CompletableFuture<Integer> runDue() {
+    return CompletableFuture.supplyAsync(this::drain, loop);
+  }
+
+  /** Polls every {@code interval} from now on. */
+  void start(Duration interval) {
+    poller.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void poll() {
+    if (!queued.compareAndSet(false, true)) {
+      return; // the previous run is still going
+    }
+    try {
+      runDue().whenComplete((n, error) -> {
+        queued.set(false);
+        if (error != null) {
+          listeners.onError("scheduler run failed; retrying at the next poll", error);
+        }
+      });
+    } catch (RuntimeException e) {
+      queued.set(false); // rejected: shutting down
+    }
+  }
+
+  private int drain() {
+    Instant now = clock.instant();
+    int processed = 0;
+    Map<String, CompletableFuture<?>> lastDecision = new HashMap<>();
+    List<CompletableFuture<Void>> settling = new ArrayList<>();
+    while (true) {
+      List<Reminder> batch = store.claimDue(now, settings.batchSize(), settings.lease(), settings.owner());
+      if (batch.isEmpty()) {
+        if (settling.isEmpty()) {
+          return processed;
+        }
+        // Settling may schedule steps or retries that are already due: wait, then claim again.
+        CompletableFuture.allOf(settling.toArray(CompletableFuture[]::new)).join();
+        settling.clear();
+        lastDecision.clear();
+        continue;
+      }
+      for (Reminder r : batch) {
+        CompletableFuture<?> previous = lastDecision.get(r.userId());
+        CompletableFuture<CompletableFuture<Void>> decided = previous == null
+            ? resolveSafely(r)
+            : previous.handle((x, e) -> null).thenCompose(x -> resolveSafely(r));
+        lastDecision.put(r.userId(), decided);
+        settling.add(decided.thenCompose(settled -> settled).exceptionally(error -> {
+          listeners.onError("resolving " + r + " failed; it is retried when its lease runs out", error);
+          return null;
+        }));
+      }
+      processed += batch.size();
+    }
+  }
+
+  private CompletableFuture<CompletableFuture<Void>> resolveSafely(Reminder r) {
+    try {
+      return resolver.resolve(r);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Stops polling, lets the current run (and its in-flight sends) finish, then stops the thread. */
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(30));
+  }
+
+  void close(Duration grace) {
+    poller.shutdownNow();
+    loop.shutdown();
+    try {
+      if (!loop.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        loop.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      loop.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

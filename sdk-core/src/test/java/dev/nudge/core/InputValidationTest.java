@@ -1,0 +1,205 @@
+package dev.nudge.core;
+
+import static java.time.Duration.ofHours;
+import static java.time.Duration.ofMinutes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nudge.Campaign;
+import dev.nudge.Event;
+import dev.nudge.Message;
+import dev.nudge.Outcome;
+import dev.nudge.TrackResult;
+import dev.nudge.core.CampaignScenariosTest.Fixture;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Bad input from the host is refused with an {@link IllegalArgumentException} that names the field
+ * and the problem, and the engine goes on serving every other user.
+ */
+class InputValidationTest {
+  private static final String NAME_256 = "e".repeat(256);
+  private static final String NAME_257 = "e".repeat(257);
+
+  private Fixture f;
+  private Nudge nudge;
+
+  @BeforeEach
+  void setUp() {
+    f = new Fixture();
+    nudge = f.nudge;
+    nudge.define(Fixture.cartCampaign().build());
+    f.registerIos("bystander", "ios-bystander");
+  }
+
+  @AfterEach
+  void tearDown() {
+    f.close();
+  }
+
+  /** A valid user tracked after the bad input still gets their cart reminder. */
+  private void assertOtherUsersAreStillServed() {
+    int before = f.ios.deliveriesTo("ios-bystander").size();
+    f.track(Fixture.cartAdd("bystander", "Blue sneakers"));
+    f.advance(ofHours(2).plusMinutes(1));
+    assertThat(f.ios.deliveriesTo("ios-bystander")).hasSize(before + 1);
+    assertThat(f.ios.deliveriesTo("ios-bystander").get(before).notification().body())
+        .isEqualTo("Blue sneakers is waiting in your cart");
+  }
+
+  // ---- events ------------------------------------------------------------------------------------
+
+  @Test
+  void blankEventNameIsRefused() {
+    assertThatThrownBy(() -> nudge.track(Event.named("  ").user("u1").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("event name").hasMessageContaining("blank");
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void eventNameOf257CharactersIsRefused() {
+    assertThatThrownBy(() -> nudge.track(Event.named(NAME_257).user("u1").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("event name").hasMessageContaining("257").hasMessageContaining("256");
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void blankUserIdIsRefused() {
+    assertThatThrownBy(() -> nudge.track(Fixture.cartAdd(" ", "Blue sneakers").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("userId").hasMessageContaining("blank");
+    assertThatThrownBy(() -> nudge.track(Event.named("cart_add").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("userId").hasMessageContaining("required");
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void userIdOf257CharactersIsRefused() {
+    assertThatThrownBy(() -> nudge.track(Fixture.cartAdd("u".repeat(257), "Blue sneakers").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("userId").hasMessageContaining("257").hasMessageContaining("256");
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void eventNameAndUserIdOf256CharactersAreServed() {
+    String user = "u".repeat(256);
+    nudge.define(Campaign.named("long-names").triggeredBy(NAME_256)
+        .after(ofMinutes(5)).send(Message.of("Hello", "Long names work").build()).build());
+    f.registerIos(user, "ios-long");
+
+    TrackResult tracked = f.track(Event.named(NAME_256).user(user));
+    assertThat(tracked.scheduled()).isEqualTo(1);
+    f.advance(ofMinutes(6));
+
+    assertThat(f.ios.deliveriesTo("ios-long")).hasSize(1);
+    assertThat(f.single(Outcome.SENT).userId()).isEqualTo(user);
+  }
+
+  @Test
+  void moreThan100PropertiesAreRefused() {
+    Map<String, Object> hundred = new LinkedHashMap<>();
+    for (int i = 1; i < 100; i++) {
+      hundred.put("p" + i, i);
+    }
+    Map<String, Object> hundredAndOne = new LinkedHashMap<>(hundred);
+    hundredAndOne.put("p100", 100); // with item_name: 101
+
+    assertThatThrownBy(() -> nudge.track(Fixture.cartAdd("u1", "Blue sneakers").properties(hundredAndOne).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cart_add").hasMessageContaining("101 properties").hasMessageContaining("100");
+
+    // item_name plus 99 more: exactly at the limit
+    f.registerIos("u1", "ios-u1");
+    f.track(Fixture.cartAdd("u1", "Blue sneakers").properties(hundred));
+    f.advance(ofHours(2).plusMinutes(1));
+    assertThat(f.ios.deliveriesTo("ios-u1")).hasSize(1);
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void moreThan16KibOfPropertiesAreRefused() {
+    // "item_name" + "Shoes" = 14 bytes, "note" = 4 bytes: 16366 characters of note fill 16 KiB exactly
+    String fits = "n".repeat(16 * 1024 - 14 - 4);
+    String tooMuch = fits + "n";
+
+    assertThatThrownBy(() -> nudge.track(Fixture.cartAdd("u1", "Shoes").property("note", tooMuch).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cart_add").hasMessageContaining("16385 bytes").hasMessageContaining("16384");
+
+    f.registerIos("u1", "ios-u1");
+    f.track(Fixture.cartAdd("u1", "Shoes").property("note", fits));
+    f.advance(ofHours(2).plusMinutes(1));
+    assertThat(f.ios.deliveriesTo("ios-u1")).hasSize(1);
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void unsupportedPropertyValueTypeIsRefused() {
+    assertThatThrownBy(() -> nudge.track(Fixture.cartAdd("u1", "Blue sneakers").property("gift", new Object()).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("'gift'").hasMessageContaining("unsupported type");
+    assertOtherUsersAreStillServed();
+  }
+
+  // ---- campaigns ---------------------------------------------------------------------------------
+
+  @Test
+  void campaignWithoutTriggerIsRefused() {
+    assertThatThrownBy(() -> nudge.define(Campaign.named("no-trigger")
+        .after(ofHours(1)).send(Message.of("Hi", "There").build()).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no-trigger").hasMessageContaining("no trigger");
+    assertThat(nudge.campaign("no-trigger")).isEmpty();
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void campaignWithoutStepsIsRefused() {
+    assertThatThrownBy(() -> nudge.define(Campaign.named("no-steps").triggeredBy("cart_add").build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no-steps").hasMessageContaining("no steps");
+    assertThat(nudge.campaign("no-steps")).isEmpty();
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void negativeDelayIsRefused() {
+    assertThatThrownBy(() -> nudge.define(Campaign.named("backwards").triggeredBy("cart_add")
+        .after(ofHours(-1)).send(Message.of("Hi", "There").build()).build()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("backwards").hasMessageContaining("delay").hasMessageContaining("negative");
+    assertThat(nudge.campaign("backwards")).isEmpty();
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void placeholderOutsideTheAllowedRootsIsRefusedByDefine() {
+    Campaign leaky = Campaign.named("leaky").triggeredBy("cart_add")
+        .after(ofHours(1)).send(Message.of("Hi", "Your environment: {{system.env}}").build()).build();
+
+    assertThatThrownBy(() -> nudge.define(leaky))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("leaky").hasMessageContaining("system");
+    assertThat(nudge.campaign("leaky")).isEmpty();
+    assertThat(nudge.campaigns()).extracting(Campaign::id).containsExactly("cart");
+    assertOtherUsersAreStillServed();
+    assertThat(f.deliveries()).noneMatch(d -> d.notification().body().contains("environment"));
+  }
+
+  @Test
+  void removingAnUnknownCampaignIsRefused() {
+    assertThatThrownBy(() -> nudge.remove("no-such-campaign"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no-such-campaign").hasMessageFindingMatch("(?i)unknown");
+    assertThat(nudge.campaign("cart")).isPresent();
+    assertOtherUsersAreStillServed();
+  }
+}
