@@ -13,6 +13,7 @@ import dev.nudge.spi.TemplateRenderer;
 import dev.nudge.spi.Transport;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
@@ -69,11 +70,11 @@ public final class Nudge implements AutoCloseable {
     this.transports = new EnumMap<>(b.transports);
     this.pollInterval = b.pollInterval;
     this.shutdownGrace = b.shutdownGrace;
-    this.workers = Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-worker"));
+    this.workers = b.direct ? null : Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-worker"));
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, stats, listeners, ids);
     this.resolver = new Resolver(clock, store, rules, stats, listeners, ids, transports, b.maxInFlight,
-        workers, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
+        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
             new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, resolver, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
@@ -143,6 +144,17 @@ public final class Nudge implements AutoCloseable {
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
     return store.remove(userId, platform, token);
+  }
+
+  /**
+   * Deactivates a token (e.g. the host learned it is dead) until it is registered again; the
+   * device keeps its place in its user's order.
+   *
+   * @return whether an active device had this token
+   */
+  public boolean deactivateDevice(Platform platform, String token) {
+    checkOpen();
+    return store.deactivate(platform, token) != null;
   }
 
   /** A user's active devices, in first-registration order. */
@@ -219,6 +231,19 @@ public final class Nudge implements AutoCloseable {
     return scheduler.runDue();
   }
 
+  /**
+   * Resolves, on the calling thread, every reminder firing at or before {@code t}; used by the
+   * {@link Simulator}, whose clock stands at {@code t}.
+   */
+  int resolveThrough(Instant t) {
+    return scheduler.drain(t.plusNanos(1));
+  }
+
+  /** The earliest fire time of any pending reminder, or {@code null}. */
+  Instant nextFireAt() {
+    return store.nextFireAt();
+  }
+
   // ------------------------------------------------------------------ statistics
 
   /** A snapshot of every campaign's counters, by campaign id. */
@@ -248,11 +273,13 @@ public final class Nudge implements AutoCloseable {
       return;
     }
     scheduler.close(shutdownGrace);
-    workers.shutdown();
-    try {
-      workers.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (workers != null) {
+      workers.shutdown();
+      try {
+        workers.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     for (Transport t : transports.values()) {
       try {
@@ -294,6 +321,7 @@ public final class Nudge implements AutoCloseable {
     private Duration retryMax = Duration.ofMinutes(10);
     private Duration maxRetryWindow = Duration.ofHours(24);
     private Duration shutdownGrace = Duration.ofSeconds(30);
+    private boolean direct;
     private String instanceId = "nudge-" + new ReminderIds().next().substring(0, 12);
 
     private Builder() {}
@@ -397,6 +425,12 @@ public final class Nudge implements AutoCloseable {
         throw new IllegalArgumentException("instanceId must be 1 to 256 non-blank characters, was " + id);
       }
       this.instanceId = id;
+      return this;
+    }
+
+    /** Settles deliveries on the thread that resolves them (the simulator's single thread). */
+    Builder directExecution() {
+      this.direct = true;
       return this;
     }
 

@@ -47,7 +47,7 @@ final class Scheduler implements AutoCloseable {
 
   /** Runs once on the scheduler thread; completes with the count of reminders processed. */
   CompletableFuture<Integer> runDue() {
-    return CompletableFuture.supplyAsync(this::drain, loop);
+    return CompletableFuture.supplyAsync(() -> drain(clock.instant()), loop);
   }
 
   /** Polls every {@code interval} from now on. */
@@ -71,13 +71,17 @@ final class Scheduler implements AutoCloseable {
     }
   }
 
-  private int drain() {
-    Instant now = clock.instant();
+  /**
+   * Resolves every reminder firing strictly before {@code before}, on the calling thread, and
+   * waits until all of it is settled. Callers other than {@link #runDue()} (the simulator) must
+   * not run concurrently with it.
+   */
+  int drain(Instant before) {
     int processed = 0;
     Map<String, CompletableFuture<?>> lastDecision = new HashMap<>();
     List<CompletableFuture<Void>> settling = new ArrayList<>();
     while (true) {
-      List<Reminder> batch = store.claimDue(now, settings.batchSize(), settings.lease(), settings.owner());
+      List<Reminder> batch = store.claimDue(before, settings.batchSize(), settings.lease(), settings.owner());
       if (batch.isEmpty()) {
         if (settling.isEmpty()) {
           return processed;

@@ -1,0 +1,162 @@
+package dev.nudge.core;
+
+import dev.nudge.Campaign;
+import dev.nudge.CampaignStats;
+import dev.nudge.Device;
+import dev.nudge.Event;
+import dev.nudge.FrequencyCap;
+import dev.nudge.Platform;
+import dev.nudge.Step;
+import dev.nudge.TrackResult;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.RenderedNotification;
+import dev.nudge.spi.SendResult;
+import dev.nudge.spi.Transport;
+import dev.nudge.testing.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Replays a campaign's life on a virtual clock through the real engine (same rule index,
+ * scheduler, policy and renderer, the in-memory store), for the {@code simulate} tool and for
+ * tests of {@code SEMANTICS.md}. Every device accepts every notification.
+ *
+ * <p>Apply records in time order: {@link #advanceTo(Instant)} first resolves, each at its own due
+ * time, every reminder due strictly before the record's time; then apply the record. Reminders
+ * due exactly at that time are resolved by the next advance, so a record wins a tie. Not
+ * thread-safe: one thread drives a simulator.
+ */
+public final class Simulator implements AutoCloseable {
+  private static final CompletableFuture<SendResult> ACCEPTED =
+      CompletableFuture.completedFuture(SendResult.accepted(null));
+
+  private final TestClock clock;
+  private final Nudge nudge;
+  private final Duration horizon;
+
+  private Simulator(Instant start, Collection<Campaign> campaigns, FrequencyCap globalCap,
+      NudgeListener listener) {
+    this.clock = new TestClock(start);
+    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().threads(1).claimBatchSize(10_000);
+    if (globalCap != null) {
+      b.globalFrequencyCap(globalCap.max(), globalCap.per());
+    }
+    if (listener != null) {
+      b.listener(listener);
+    }
+    for (Platform p : Platform.values()) {
+      b.transport(new Transport() {
+        @Override
+        public Platform platform() {
+          return p;
+        }
+
+        @Override
+        public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
+          return ACCEPTED;
+        }
+      });
+    }
+    this.nudge = b.build();
+    Duration longest = Duration.ZERO;
+    for (Campaign c : campaigns) {
+      nudge.define(c);
+      Duration h = horizonOf(c);
+      if (h.compareTo(longest) > 0) {
+        longest = h;
+      }
+    }
+    this.horizon = longest;
+  }
+
+  /**
+   * A simulator whose clock starts at {@code start}, with these campaigns, an optional global
+   * frequency cap and an optional listener that receives every outcome.
+   *
+   * @throws IllegalArgumentException when a campaign's template is invalid
+   */
+  public static Simulator create(Instant start, Collection<Campaign> campaigns, FrequencyCap globalCap,
+      NudgeListener listener) {
+    return new Simulator(start, campaigns, globalCap, listener);
+  }
+
+  /** How long after the last trigger a campaign can still resolve something. */
+  static Duration horizonOf(Campaign c) {
+    Duration h = Duration.ZERO;
+    for (Step s : c.steps()) {
+      h = h.plus(s.delay());
+      if (c.policy().quietHours().isPresent()) {
+        h = h.plusDays(1); // a step may wait up to a day for its quiet hours to end
+      }
+    }
+    return h.plusSeconds(1);
+  }
+
+  /** The longest horizon of the campaigns: how long after the last record to keep running. */
+  public Duration horizon() {
+    return horizon;
+  }
+
+  /** The simulated "now". */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /**
+   * Resolves every reminder due strictly before {@code t}, in due order and each at its own due
+   * time, then moves the clock to {@code t}. The clock never moves backwards.
+   */
+  public void advanceTo(Instant t) {
+    while (true) {
+      Instant next = nudge.nextFireAt();
+      if (next == null || !next.isBefore(t)) {
+        break;
+      }
+      if (next.isAfter(clock.instant())) {
+        clock.set(next);
+      }
+      nudge.resolveThrough(clock.instant());
+    }
+    if (t.isAfter(clock.instant())) {
+      clock.set(t);
+    }
+  }
+
+  /** Tracks an event at the current time (its own {@code occurredAt}, if set, is kept). */
+  public TrackResult track(Event event) {
+    return nudge.trackAndWait(event);
+  }
+
+  /** Registers a device (or makes its token active again). */
+  public void registerDevice(Device device) {
+    nudge.registerDevice(device);
+  }
+
+  /** Deactivates a token until it is registered again (a device record with {@code active: false}). */
+  public boolean deactivateDevice(Platform platform, String token) {
+    return nudge.deactivateDevice(platform, token);
+  }
+
+  /** Merges user attributes. */
+  public void setUserAttributes(String userId, Map<String, ?> attributes) {
+    nudge.setUserAttributes(userId, attributes);
+  }
+
+  /** Live statistics per campaign. */
+  public Map<String, CampaignStats> stats() {
+    return nudge.stats();
+  }
+
+  /** Reminders still pending. */
+  public long pending() {
+    return nudge.pendingReminders();
+  }
+
+  @Override
+  public void close() {
+    nudge.close();
+  }
+}
