@@ -4,7 +4,7 @@ import java.util.Map;
 
 /** Keeps users' attributes (read by audience conditions and {@code {{user.NAME}}}). Thread-safe. */
 public interface UserStore {
-  /** Merges {@code attributes} into the user's; validated values as in {@code Event} properties. */
+  /** Merges {@code attributes} into the user's; the engine has validated them as event properties. */
   void setAttributes(String userId, Map<String, Object> attributes);
 
   /** Removes one attribute. */

@@ -3,7 +3,6 @@ package dev.nudge.core;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.nudge.Device;
-import dev.nudge.Event;
 import dev.nudge.Platform;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
@@ -26,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
@@ -49,6 +49,7 @@ public final class InMemoryStore implements NudgeStore {
   private final Cache<String, Boolean> seenEvents;
   private final Devices devices = new Devices();
   private final ConcurrentHashMap<String, Map<String, Object>> attributes = new ConcurrentHashMap<>();
+  private final AtomicLong count = new AtomicLong();
 
   /** A store that remembers event ids for 7 days on the system clock. */
   public InMemoryStore() {
@@ -155,13 +156,7 @@ public final class InMemoryStore implements NudgeStore {
 
   @Override
   public long size() {
-    long n = 0;
-    for (Slot s : users.values()) {
-      synchronized (s) {
-        n += s.reminders.size();
-      }
-    }
-    return n;
+    return count.get();
   }
 
   /** Pending and claimed reminders of one user, for tests and diagnostics. */
@@ -199,10 +194,9 @@ public final class InMemoryStore implements NudgeStore {
 
   @Override
   public void setAttributes(String userId, Map<String, Object> values) {
-    Map<String, Object> checked = Event.checkedValues("user '" + userId + "' attributes", values);
     attributes.compute(userId, (u, old) -> {
       Map<String, Object> merged = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old);
-      merged.putAll(checked);
+      merged.putAll(values);
       return Map.copyOf(merged);
     });
   }
@@ -330,9 +324,11 @@ public final class InMemoryStore implements NudgeStore {
         Entry fresh = new Entry(reminder);
         slot.reminders.put(reminder.id(), fresh);
         due.add(reminder);
+        count.incrementAndGet();
         undo.push(() -> {
           slot.reminders.remove(reminder.id());
           due.remove(reminder);
+          count.decrementAndGet();
         });
         return;
       }
@@ -369,7 +365,9 @@ public final class InMemoryStore implements NudgeStore {
       } else {
         leases.remove(e.lease);
       }
+      count.decrementAndGet();
       undo.push(() -> {
+        count.incrementAndGet();
         slot.reminders.put(reminderId, e);
         if (e.lease == null) {
           due.add(e.reminder);

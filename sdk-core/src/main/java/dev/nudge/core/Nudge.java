@@ -170,7 +170,10 @@ public final class Nudge implements AutoCloseable {
    */
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     checkOpen();
-    Event.named("attributes").user(userId).build(); // validates the user id
+    if (userId == null || userId.isBlank() || userId.length() > 256) {
+      throw new IllegalArgumentException("userId must be 1 to 256 non-blank characters, was "
+          + (userId == null ? "null" : userId.length() + " characters"));
+    }
     store.setAttributes(userId, Event.checkedValues("user '" + userId + "' attributes", attributes));
   }
 

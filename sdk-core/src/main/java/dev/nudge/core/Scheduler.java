@@ -36,6 +36,11 @@ final class Scheduler implements AutoCloseable {
   private final ExecutorService loop = Executors.newSingleThreadExecutor(named("nudge-scheduler"));
   private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(named("nudge-poller"));
   private final AtomicBoolean queued = new AtomicBoolean();
+  /** Longest pause between polls after consecutive failed runs. */
+  private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
+  private volatile long pollMillis = 1000;
+  private volatile int failures;
+  private volatile long pausedUntilNanos = System.nanoTime();
 
   Scheduler(Clock clock, ReminderStore store, Resolver resolver, Listeners listeners, Settings settings) {
     this.clock = clock;
@@ -52,19 +57,29 @@ final class Scheduler implements AutoCloseable {
 
   /** Polls every {@code interval} from now on. */
   void start(Duration interval) {
+    pollMillis = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void poll() {
+    if (System.nanoTime() - pausedUntilNanos < 0) {
+      return; // backing off after failed runs (e.g. the store is down)
+    }
     if (!queued.compareAndSet(false, true)) {
       return; // the previous run is still going
     }
     try {
       runDue().whenComplete((n, error) -> {
         queued.set(false);
-        if (error != null) {
-          listeners.onError("scheduler run failed; retrying at the next poll", error);
+        if (error == null) {
+          failures = 0;
+          return;
         }
+        failures++;
+        long pauseMs = Math.min(MAX_PAUSE.toMillis(), pollMillis << Math.min(failures - 1, 16));
+        pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs);
+        listeners.onError("scheduler run failed " + failures + " time(s) in a row; next try in "
+            + pauseMs + " ms", error);
       });
     } catch (RuntimeException e) {
       queued.set(false); // rejected: shutting down
