@@ -2,6 +2,7 @@ package dev.nudge.spi;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -30,6 +31,17 @@ public interface ReminderStore extends AutoCloseable {
    * {@code lease} has passed. A claim whose lease ran out is claimable again.
    */
   List<Reminder> claimDue(Instant before, int max, Duration lease, String owner);
+
+  /**
+   * Extends the claims that {@code owner} still holds on these reminders until {@code until}
+   * (a heartbeat for long sends), so no other instance takes them over meanwhile.
+   *
+   * @return how many claims were extended
+   */
+  int renewLeases(Collection<Reminder> claimed, String owner, Instant until);
+
+  /** Every statistics counter, across all instances sharing this store. */
+  List<Counter> counters();
 
   /** The earliest {@code fireAt} of any pending reminder, or {@code null} when there is none. */
   Instant nextFireAt();

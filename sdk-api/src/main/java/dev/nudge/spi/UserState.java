@@ -61,4 +61,10 @@ public interface UserState {
 
   /** Drops send records older than {@code before}; the last-sent times are kept. */
   void pruneSends(Instant before);
+
+  /**
+   * Adds {@code delta} to a statistics counter (see {@link Counter} for the names), atomically
+   * with the rest of this unit.
+   */
+  void count(String campaignId, int step, String counter, long delta);
 }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.nudge.Device;
 import dev.nudge.Platform;
+import dev.nudge.spi.Counter;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.SendRecord;
@@ -13,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
@@ -50,6 +53,7 @@ public final class InMemoryStore implements NudgeStore {
   private final Devices devices = new Devices();
   private final ConcurrentHashMap<String, Map<String, Object>> attributes = new ConcurrentHashMap<>();
   private final AtomicLong count = new AtomicLong();
+  private final ConcurrentHashMap<CounterKey, LongAdder> counters = new ConcurrentHashMap<>();
 
   /** A store that remembers event ids for 7 days on the system clock. */
   public InMemoryStore() {
@@ -149,6 +153,34 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
+  public int renewLeases(Collection<Reminder> claimed, String owner, Instant until) {
+    int renewed = 0;
+    for (Reminder r : claimed) {
+      Slot slot = users.get(r.userId());
+      if (slot == null) {
+        continue;
+      }
+      synchronized (slot) {
+        Entry e = slot.reminders.get(r.id());
+        if (e != null && e.lease != null && e.lease.owner.equals(owner) && e.lease.until.isBefore(until)) {
+          leases.remove(e.lease);
+          e.lease = new Lease(until, r.id(), slot.userId, owner);
+          leases.add(e.lease);
+          renewed++;
+        }
+      }
+    }
+    return renewed;
+  }
+
+  @Override
+  public List<Counter> counters() {
+    List<Counter> out = new ArrayList<>(counters.size());
+    counters.forEach((k, v) -> out.add(new Counter(k.campaignId, k.step, k.name, v.sum())));
+    return out;
+  }
+
+  @Override
   public Instant nextFireAt() {
     Reminder first = due.isEmpty() ? null : due.first();
     return first == null ? null : first.fireAt();
@@ -216,6 +248,8 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   // ---------------------------------------------------------------- internals
+
+  private record CounterKey(String campaignId, int step, String name) {}
 
   /** A claim: who holds a reminder until when. Ordered by expiry for take-over. */
   private record Lease(Instant until, String reminderId, String userId, String owner)
@@ -453,6 +487,13 @@ public final class InMemoryStore implements NudgeStore {
       }
       snapshotHistory();
       slot.sends.removeIf(s -> s.sentAt().isBefore(before));
+    }
+
+    @Override
+    public void count(String campaignId, int step, String counter, long delta) {
+      LongAdder adder = counters.computeIfAbsent(new CounterKey(campaignId, step, counter), k -> new LongAdder());
+      adder.add(delta);
+      undo.push(() -> adder.add(-delta));
     }
 
     private boolean historySaved;

@@ -7,6 +7,7 @@ import dev.nudge.Outcome;
 import dev.nudge.OutcomeReport;
 import dev.nudge.Reentry;
 import dev.nudge.TrackResult;
+import dev.nudge.spi.Counter;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.SendRecord;
@@ -32,15 +33,13 @@ final class Ingest {
   private final Clock clock;
   private final NudgeStore store;
   private final RuleIndex rules;
-  private final Stats stats;
   private final Listeners listeners;
   private final ReminderIds ids;
 
-  Ingest(Clock clock, NudgeStore store, RuleIndex rules, Stats stats, Listeners listeners, ReminderIds ids) {
+  Ingest(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners, ReminderIds ids) {
     this.clock = clock;
     this.store = store;
     this.rules = rules;
-    this.stats = stats;
     this.listeners = listeners;
     this.ids = ids;
   }
@@ -96,6 +95,7 @@ final class Ingest {
         boolean keyMatches = stopValue == null || pending.key().equals(Values.text(stopValue));
         if (keyMatches && !pending.triggeredAt().isAfter(at)) {
           state.delete(pending.id());
+          state.count(c.id, pending.step(), Counter.CANCELLED, 1);
           fx.cancelled.add(pending);
         }
       }
@@ -107,68 +107,60 @@ final class Ingest {
         if (s.campaignId().equals(c.id) && !s.converted() && s.sentAt().isBefore(at)
             && !at.isAfter(s.sentAt().plus(goal.within())) && state.reminder(s.reminderId()).isEmpty()) {
           state.updateSend(s.asConverted());
+          state.count(c.id, s.step(), Counter.CONVERTED, 1);
           fx.converted.add(s);
         }
       }
     }
     for (CompiledCampaign c : triggered) {
       Campaign k = c.campaign;
-      fx.triggered.add(c.id);
+      state.count(c.id, 0, Counter.TRIGGERED, 1);
       if (k.once() && state.lastSent(c.id).isPresent()) {
-        fx.ignored.add(c.id);
+        ignore(state, fx, c);
         continue;
       }
       if (k.cooldown().isPresent()) {
         Optional<Instant> last = state.lastSent(c.id);
         if (last.isPresent() && !last.get().isBefore(at.minus(k.cooldown().get()))) {
-          fx.ignored.add(c.id);
+          ignore(state, fx, c);
           continue;
         }
       }
       String key = k.correlateBy().map(p -> Values.text(event.property(p))).orElse("");
       Optional<Reminder> existing = state.pending(c.id, key);
       if (existing.isPresent() && k.reentry() == Reentry.KEEP_FIRST) {
-        fx.ignored.add(c.id);
+        ignore(state, fx, c);
         continue;
       }
       Duration delay = k.steps().get(0).delay();
       Reminder fresh = Reminder.create(ids.next(), c.id, 0, event.userId(), key, at, event.properties(),
           at.plus(delay));
       state.save(fresh);
-      fx.scheduled.add(c.id);
+      state.count(c.id, 0, Counter.SCHEDULED, 1);
+      fx.scheduled++;
       if (existing.isPresent()) {
-        fx.restarted.add(existing.get());
+        state.count(c.id, 0, Counter.RESTARTED, 1);
+        fx.restarted++;
       }
     }
     return fx;
+  }
+
+  private static void ignore(UserState state, Effects fx, CompiledCampaign c) {
+    state.count(c.id, 0, Counter.IGNORED, 1);
+    fx.ignored++;
   }
 
   private TrackResult publish(Effects fx) {
     if (fx == Effects.DUPLICATE) {
       return TrackResult.DUPLICATE;
     }
-    for (String id : fx.triggered) {
-      stats.step(id, 0).triggered.increment();
-    }
-    for (String id : fx.ignored) {
-      stats.step(id, 0).ignored.increment();
-    }
-    for (String id : fx.scheduled) {
-      stats.step(id, 0).scheduled.increment();
-    }
-    for (Reminder replaced : fx.restarted) {
-      stats.step(replaced.campaignId(), 0).restarted.increment();
-    }
-    for (SendRecord s : fx.converted) {
-      stats.step(s.campaignId(), s.step()).converted.increment();
-    }
     for (Reminder c : fx.cancelled) {
-      stats.step(c.campaignId(), c.step()).cancelled.increment();
       listeners.onOutcome(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
           Outcome.CANCELLED, null, c.dueAt(), 0, null, null));
     }
-    return new TrackResult(false, fx.scheduled.size(), fx.restarted.size(), fx.ignored.size(),
-        fx.cancelled.size(), fx.converted.size());
+    return new TrackResult(false, fx.scheduled, fx.restarted, fx.ignored, fx.cancelled.size(),
+        fx.converted.size());
   }
 
   /** What one event did, collected inside the unit of work and published after it. */
@@ -176,10 +168,9 @@ final class Ingest {
     static final Effects DUPLICATE = new Effects(Instant.EPOCH);
 
     final Instant at;
-    final List<String> triggered = new ArrayList<>(1);
-    final List<String> scheduled = new ArrayList<>(1);
-    final List<String> ignored = new ArrayList<>(0);
-    final List<Reminder> restarted = new ArrayList<>(0);
+    int scheduled;
+    int ignored;
+    int restarted;
     final List<Reminder> cancelled = new ArrayList<>(0);
     final List<SendRecord> converted = new ArrayList<>(0);
 

@@ -50,7 +50,6 @@ public final class Nudge implements AutoCloseable {
   private final NudgeStore store;
   private final TemplateRenderer renderer;
   private final RuleIndex rules = new RuleIndex();
-  private final Stats stats = new Stats();
   private final Listeners listeners;
   private final Ingest ingest;
   private final Resolver resolver;
@@ -72,8 +71,8 @@ public final class Nudge implements AutoCloseable {
     this.shutdownGrace = b.shutdownGrace;
     this.workers = b.direct ? null : Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-worker"));
     ReminderIds ids = new ReminderIds();
-    this.ingest = new Ingest(clock, store, rules, stats, listeners, ids);
-    this.resolver = new Resolver(clock, store, rules, stats, listeners, ids, transports, b.maxInFlight,
+    this.ingest = new Ingest(clock, store, rules, listeners, ids);
+    this.resolver = new Resolver(clock, store, rules, listeners, ids, transports, b.maxInFlight,
         workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
             new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, resolver, listeners,
@@ -251,12 +250,13 @@ public final class Nudge implements AutoCloseable {
 
   /** A snapshot of every campaign's counters, by campaign id. */
   public Map<String, CampaignStats> stats() {
-    return stats.snapshot();
+    return Stats.of(store.counters());
   }
 
   /** A snapshot of one campaign's counters (zeros when it has counted nothing). */
   public CampaignStats stats(String campaignId) {
-    return stats.snapshot(campaignId);
+    CampaignStats s = stats().get(campaignId);
+    return s != null ? s : new CampaignStats(campaignId, List.of());
   }
 
   /** Reminders currently pending or being sent. */

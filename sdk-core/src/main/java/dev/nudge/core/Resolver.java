@@ -8,6 +8,7 @@ import dev.nudge.OutcomeReport;
 import dev.nudge.Platform;
 import dev.nudge.Step;
 import dev.nudge.SuppressionReason;
+import dev.nudge.spi.Counter;
 import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +47,6 @@ final class Resolver {
   private final Clock clock;
   private final NudgeStore store;
   private final RuleIndex rules;
-  private final Stats stats;
   private final Listeners listeners;
   private final ReminderIds ids;
   private final Map<Platform, Transport> transports;
@@ -54,13 +55,12 @@ final class Resolver {
   private final Settings settings;
   private volatile Duration historyRetention = Duration.ZERO;
 
-  Resolver(Clock clock, NudgeStore store, RuleIndex rules, Stats stats, Listeners listeners,
+  Resolver(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners,
       ReminderIds ids, Map<Platform, Transport> transports, int maxInFlight, Executor workers,
       Settings settings) {
     this.clock = clock;
     this.store = store;
     this.rules = rules;
-    this.stats = stats;
     this.listeners = listeners;
     this.ids = ids;
     this.transports = Map.copyOf(transports);
@@ -248,6 +248,7 @@ final class Resolver {
     if (outcome != Outcome.SENT && r.sentAt() != null) {
       state.forgetSend(r.id());
     }
+    state.count(r.campaignId(), r.step(), counterOf(outcome, reason), 1);
     Reminder next = null;
     boolean continues = outcome == Outcome.SENT || outcome == Outcome.SUPPRESSED || outcome == Outcome.EXPIRED;
     if (continues && c != null && r.step() + 1 < c.steps.size()) {
@@ -255,8 +256,19 @@ final class Resolver {
       next = Reminder.create(ids.next(), c.id, r.step() + 1, r.userId(), r.key(), r.triggeredAt(),
           r.trigger(), at.plus(step.delay()));
       state.save(next);
+      state.count(c.id, next.step(), Counter.SCHEDULED, 1);
     }
     return new Decision.Ended(r, outcome, reason, at, next);
+  }
+
+  private static String counterOf(Outcome outcome, SuppressionReason reason) {
+    return switch (outcome) {
+      case SENT -> Counter.SENT;
+      case CANCELLED -> Counter.CANCELLED;
+      case SUPPRESSED -> Counter.suppressed(reason);
+      case EXPIRED -> Counter.EXPIRED;
+      case FAILED -> Counter.FAILED;
+    };
   }
 
   // ------------------------------------------------------------------ acting on a decision
@@ -296,17 +308,6 @@ final class Resolver {
 
   private void published(Decision.Ended e, int devices, RenderedNotification first) {
     Reminder r = e.reminder();
-    Stats.StepCounters s = stats.step(r.campaignId(), r.step());
-    switch (e.outcome()) {
-      case SENT -> s.sent.increment();
-      case CANCELLED -> s.cancelled.increment();
-      case SUPPRESSED -> s.suppressed(e.reason());
-      case EXPIRED -> s.expired.increment();
-      case FAILED -> s.failed.increment();
-    }
-    if (e.next() != null) {
-      stats.step(r.campaignId(), e.next().step()).scheduled.increment();
-    }
     boolean sent = e.outcome() == Outcome.SENT && first != null;
     listeners.onOutcome(new OutcomeReport(e.at(), r.campaignId(), r.step(), r.userId(), r.key(),
         e.outcome(), e.reason(), r.dueAt(), e.outcome() == Outcome.SENT ? devices : 0,
@@ -349,7 +350,7 @@ final class Resolver {
   private CompletableFuture<Void> settle(Decision.Send send, List<SendResult> results) {
     Reminder r = send.reminder();
     Instant now = clock.instant();
-    Stats.StepCounters counters = stats.step(r.campaignId(), r.step());
+    Map<String, Long> counts = new HashMap<>();
     int accepted = 0;
     List<String> retry = new ArrayList<>();
     Duration retryAfter = null;
@@ -359,13 +360,13 @@ final class Resolver {
       listeners.onDelivery(new DeliveryReport(now, r.id(), r.campaignId(), r.step(), device, result));
       if (result instanceof SendResult.Accepted) {
         accepted++;
-        counters.accepted(device.platform());
+        counts.merge(Counter.accepted(device.platform()), 1L, Long::sum);
       } else if (result instanceof SendResult.Rejected rejected) {
-        counters.rejected(device.platform());
+        counts.merge(Counter.rejected(device.platform()), 1L, Long::sum);
         if (rejected.tokenDead()) {
           Device gone = store.deactivate(device.platform(), device.token());
           if (gone != null) {
-            counters.invalidTokens.increment();
+            counts.merge(Counter.INVALID_TOKENS, 1L, Long::sum);
             listeners.onDeviceDeactivated(gone, rejected.reason());
           }
         }
@@ -383,6 +384,7 @@ final class Resolver {
       if (next.isBefore(deadline)) {
         Reminder later = r.afterAttempt(send.sentAt(), next, retry, accepted);
         return store.atomically(r.userId(), state -> {
+          countAll(state, r, counts);
           if (state.isClaimedBy(r.id(), settings.owner())) {
             state.save(later);
           }
@@ -395,13 +397,21 @@ final class Resolver {
     Instant at = outcome == Outcome.EXPIRED ? now : send.sentAt();
     Reminder settled = r.afterAttempt(send.sentAt(), r.fireAt(), List.of(), accepted);
     int devices = total;
-    return store.atomically(r.userId(), state -> state.isClaimedBy(r.id(), settings.owner())
-            ? finish(state, settled, send.campaign(), outcome, null, at) : null)
+    return store.atomically(r.userId(), state -> {
+      countAll(state, r, counts);
+      return state.isClaimedBy(r.id(), settings.owner())
+          ? finish(state, settled, send.campaign(), outcome, null, at) : null;
+    })
         .thenAccept(ended -> {
           if (ended != null) {
             published(ended, devices, send.first());
           }
         });
+  }
+
+  /** Counts the deliveries of one attempt; they happened, whoever holds the reminder now. */
+  private static void countAll(UserState state, Reminder r, Map<String, Long> counts) {
+    counts.forEach((name, delta) -> state.count(r.campaignId(), r.step(), name, delta));
   }
 
   static String deviceKey(Device d) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -41,6 +42,8 @@ final class Scheduler implements AutoCloseable {
   private volatile long pollMillis = 1000;
   private volatile int failures;
   private volatile long pausedUntilNanos = System.nanoTime();
+  /** Reminders this instance holds claims on while it resolves them, for lease heartbeats. */
+  private final Map<String, Reminder> claimed = new ConcurrentHashMap<>();
 
   Scheduler(Clock clock, ReminderStore store, Resolver resolver, Listeners listeners, Settings settings) {
     this.clock = clock;
@@ -59,6 +62,8 @@ final class Scheduler implements AutoCloseable {
   void start(Duration interval) {
     pollMillis = Math.max(1, interval.toMillis());
     poller.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
+    long beat = Math.max(1, settings.lease().toMillis() / 3);
+    poller.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
   }
 
   private void poll() {
@@ -107,18 +112,34 @@ final class Scheduler implements AutoCloseable {
         lastDecision.clear();
         continue;
       }
+      batch.forEach(r -> claimed.put(r.id(), r));
       for (Reminder r : batch) {
         CompletableFuture<?> previous = lastDecision.get(r.userId());
         CompletableFuture<CompletableFuture<Void>> decided = previous == null
             ? resolveSafely(r)
             : previous.handle((x, e) -> null).thenCompose(x -> resolveSafely(r));
         lastDecision.put(r.userId(), decided);
-        settling.add(decided.thenCompose(settled -> settled).exceptionally(error -> {
-          listeners.onError("resolving " + r + " failed; it is retried when its lease runs out", error);
+        settling.add(decided.thenCompose(settled -> settled).handle((ok, error) -> {
+          claimed.remove(r.id());
+          if (error != null) {
+            listeners.onError("resolving " + r + " failed; it is retried when its lease runs out", error);
+          }
           return null;
         }));
       }
       processed += batch.size();
+    }
+  }
+
+  /** Extends the leases of reminders still being resolved, so slow sends keep their claim. */
+  private void heartbeat() {
+    if (claimed.isEmpty()) {
+      return;
+    }
+    try {
+      store.renewLeases(List.copyOf(claimed.values()), settings.owner(), clock.instant().plus(settings.lease()));
+    } catch (RuntimeException e) {
+      listeners.onError("renewing leases failed; claims may be taken over when they run out", e);
     }
   }
 
