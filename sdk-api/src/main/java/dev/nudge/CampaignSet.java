@@ -1,0 +1,58 @@
+package dev.nudge;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A set of campaigns with the engine-wide policy they run under: what a campaigns file holds
+ * ({@code Campaigns.fromJson}) and what the {@code simulate} tool replays a log through.
+ *
+ * <pre>{@code
+ * CampaignSet set = new CampaignSet(List.of(cart, welcome), new FrequencyCap(3, Duration.ofDays(1)));
+ * }</pre>
+ *
+ * <p>Immutable and thread-safe: the list is copied.
+ *
+ * @param campaigns the campaigns, in the order given; ids are unique
+ * @param globalFrequencyCap at most this many sends per user across all campaigns, or
+ *     {@code null} for no global cap
+ */
+public record CampaignSet(List<Campaign> campaigns, FrequencyCap globalFrequencyCap) {
+  /**
+   * Copies the list and checks it.
+   *
+   * @throws IllegalArgumentException when the list or one of its campaigns is {@code null}, or
+   *     two campaigns share an id
+   */
+  public CampaignSet {
+    Checks.notNull("campaigns", campaigns);
+    Map<String, Integer> seen = new HashMap<>();
+    for (int i = 0; i < campaigns.size(); i++) {
+      Campaign c = Checks.notNull("campaigns[" + i + "]", campaigns.get(i));
+      Integer first = seen.putIfAbsent(c.id(), i);
+      if (first != null) {
+        throw new IllegalArgumentException("campaigns[" + i + "] has id '" + c.id()
+            + "', the same as campaigns[" + first + "]; campaign ids must be unique");
+      }
+    }
+    campaigns = List.copyOf(campaigns);
+  }
+
+  /** A set of campaigns without a global frequency cap. */
+  public static CampaignSet of(Campaign... campaigns) {
+    return new CampaignSet(Arrays.asList(campaigns), null);
+  }
+
+  /** The campaign with this id, if the set has one. */
+  public Optional<Campaign> campaign(String id) {
+    return campaigns.stream().filter(c -> c.id().equals(id)).findFirst();
+  }
+
+  /** The global frequency cap, if any. */
+  public Optional<FrequencyCap> globalCap() {
+    return Optional.ofNullable(globalFrequencyCap);
+  }
+}
