@@ -40,11 +40,28 @@ import java.util.function.Function;
  */
 public final class InMemoryStore implements NudgeStore {
   /** Due order: fire time, then campaign, user, key, and id to keep distinct reminders apart. */
-  static final Comparator<Reminder> DUE_ORDER = Comparator.comparing(Reminder::fireAt)
-      .thenComparing(Reminder::campaignId)
-      .thenComparing(Reminder::userId)
-      .thenComparing(Reminder::key)
-      .thenComparing(Reminder::id);
+  static final Comparator<Reminder> DUE_ORDER = InMemoryStore::compareDue;
+
+  /** Hand-written rather than chained comparators: it runs on every schedule, cancel and claim. */
+  private static int compareDue(Reminder a, Reminder b) {
+    if (a == b) {
+      return 0;
+    }
+    int c = a.fireAt().compareTo(b.fireAt());
+    if (c != 0) {
+      return c;
+    }
+    c = a.campaignId().compareTo(b.campaignId());
+    if (c != 0) {
+      return c;
+    }
+    c = a.userId().compareTo(b.userId());
+    if (c != 0) {
+      return c;
+    }
+    c = a.key().compareTo(b.key());
+    return c != 0 ? c : a.id().compareTo(b.id());
+  }
 
   private final ConcurrentHashMap<String, Slot> users = new ConcurrentHashMap<>();
   private final ConcurrentSkipListSet<Reminder> due = new ConcurrentSkipListSet<>(DUE_ORDER);

@@ -40,7 +40,9 @@ public final class Simulator implements AutoCloseable {
   private Simulator(Instant start, Collection<Campaign> campaigns, FrequencyCap globalCap,
       NudgeListener listener) {
     this.clock = new TestClock(start);
-    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().threads(1).claimBatchSize(10_000);
+    // One claim at a time: a step created while resolving joins the due order at once, ahead of
+    // later reminders due at the same instant (SEMANTICS.md). Claims are cheap in memory.
+    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().threads(1).claimBatchSize(1);
     if (globalCap != null) {
       b.globalFrequencyCap(globalCap.max(), globalCap.per());
     }
