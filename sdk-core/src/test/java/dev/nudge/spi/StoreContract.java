@@ -1,0 +1,698 @@
+package dev.nudge.spi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nudge.Device;
+import dev.nudge.Platform;
+import dev.nudge.testing.TestClock;
+import java.math.BigInteger;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The promises every {@link NudgeStore} keeps, tested through the SPI only. A store module
+ * proves itself by extending this class and returning a fresh, empty store from
+ * {@link #newStore(Clock)}; the in-memory store is held to the same suite.
+ *
+ * <p>Beyond the Javadoc of the SPI, the contract pins down what the engine relies on:
+ * <ul>
+ *   <li><b>Time</b>: instants are kept to the microsecond at least; a store may truncate finer
+ *       digits (the JDBC store keeps epoch microseconds).
+ *   <li><b>Values</b>: trigger properties and user attributes come back equal to what was
+ *       stored, as the engine normalizes them: strings, {@code Long}, {@code Double} (a whole
+ *       double stays a {@code Double}), {@code Boolean}, {@code BigInteger} beyond the long range,
+ *       and lists and maps of those.
+ *   <li><b>Order</b>: strings order as {@link String#compareTo} for ASCII (due order ties, send
+ *       history); event ids are kept for 7 days by default, measured on the store's clock.
+ *   <li><b>Claims</b>: {@link UserState#isClaimedBy} answers whether the owner's claim still
+ *       stands: it turns false when the reminder is saved again, deleted, or taken over by
+ *       another owner after the lease ran out (a lease that ran out but was not taken over still
+ *       counts; the engine then settles it, which is safe because a take-over would have
+ *       changed the owner).
+ * </ul>
+ */
+public abstract class StoreContract {
+  /** Where every test's clock starts. */
+  protected static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+
+  private static final Duration LEASE = Duration.ofMinutes(5);
+
+  protected TestClock clock;
+  protected NudgeStore store;
+  private final List<NudgeStore> opened = new ArrayList<>();
+
+  /** A fresh, empty store on {@code clock}, with its default settings otherwise. */
+  protected abstract NudgeStore newStore(Clock clock);
+
+  @BeforeEach
+  void openStore() {
+    clock = new TestClock(T0);
+    store = newStore(clock);
+    opened.add(store);
+  }
+
+  @AfterEach
+  void closeStores() {
+    for (NudgeStore s : opened) {
+      s.close();
+    }
+    opened.clear();
+  }
+
+  // ------------------------------------------------------------------ units of work
+
+  @Test
+  void atomicallyCompletesWithTheWorksResult() {
+    assertThat(this.<String>run("u1", state -> state.userId() + "!")).isEqualTo("u1!");
+    assertThat(this.<Object>run("u1", state -> null)).isNull();
+  }
+
+  @Test
+  void aUnitSeesItsOwnWrites() {
+    Reminder r = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
+    run("u1", state -> {
+      state.save(r);
+      assertThat(state.pending("cart", "c1")).contains(r);
+      assertThat(state.reminder("r1")).contains(r);
+      state.delete("r1");
+      assertThat(state.reminder("r1")).isEmpty();
+      state.save(r);
+      return null;
+    });
+    assertThat(this.<Optional<Reminder>>run("u1", state -> state.reminder("r1"))).contains(r);
+  }
+
+  @Test
+  void aUnitThatThrowsIsRolledBackAndFailsOnlyItsOwnCall() {
+    Reminder kept = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
+    run("u1", state -> {
+      state.save(kept);
+      state.recordSend(new SendRecord("s0", "cart", 0, T0, false));
+      return null;
+    });
+    IllegalStateException boom = new IllegalStateException("boom");
+    CompletableFuture<Object> failing = store.atomically("u1", state -> {
+      state.save(reminder("r2", "cart", "u1", "c2", T0.plusSeconds(30)));
+      state.save(kept.withFireAt(T0.plusSeconds(999)));
+      state.delete("r1");
+      state.recordEvent("evt-rolled-back", T0);
+      state.recordSend(new SendRecord("s1", "cart", 0, T0.plusSeconds(1), false));
+      state.forgetSend("s0");
+      throw boom;
+    });
+    // Queued right behind the failing unit, for the same user and another one.
+    CompletableFuture<String> next = store.atomically("u1", state -> "next " + state.reminder("r1").isPresent());
+    CompletableFuture<Boolean> other = store.atomically("u2", state -> {
+      state.save(reminder("r3", "cart", "u2", "", T0.plusSeconds(60)));
+      return true;
+    });
+
+    assertThatThrownBy(() -> join(failing)).hasCause(boom);
+    assertThat(join(next)).isEqualTo("next true");
+    assertThat(join(other)).isTrue();
+    run("u1", state -> {
+      assertThat(state.reminder("r1")).contains(kept);
+      assertThat(state.reminder("r2")).isEmpty();
+      assertThat(state.sends()).extracting(SendRecord::reminderId).containsExactly("s0");
+      assertThat(state.lastSent("cart")).contains(T0);
+      assertThat(state.recordEvent("evt-rolled-back", T0)).isTrue();
+      return null;
+    });
+    assertThat(store.size()).isEqualTo(2);
+    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(60));
+  }
+
+  @Test
+  void savingAnotherUsersReminderFailsTheUnit() {
+    CompletableFuture<Object> f = store.atomically("u1", state -> {
+      state.save(reminder("r1", "cart", "u1", "", T0));
+      state.save(reminder("r2", "cart", "u2", "", T0));
+      return null;
+    });
+    assertThatThrownBy(() -> join(f)).cause().isInstanceOf(IllegalArgumentException.class);
+    assertThat(store.size()).isZero();
+  }
+
+  // ------------------------------------------------------------------ event ids
+
+  @Test
+  void anEventIdIsRecordedOnce() {
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isTrue();
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isFalse();
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e2", T0))).isTrue();
+    assertThat(this.<Boolean>run("u2", state -> state.recordEvent("e1", T0))).as("ids are global").isFalse();
+    assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.recordEvent("e3", T0), state.recordEvent("e3", T0))))
+        .containsExactly(true, false);
+  }
+
+  @Test
+  void anEventIdRecordedByAQueuedUnitIsSeenByTheNextOne() {
+    List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      calls.add(store.atomically("u" + (i % 2), state -> state.recordEvent("same", T0)));
+    }
+    assertThat(calls.stream().map(StoreContract::join).filter(fresh -> fresh)).hasSize(1);
+  }
+
+  @Test
+  void anEventIdIsForgottenAfterTheRetentionOnTheStoresClock() {
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isTrue();
+    clock.advance(Duration.ofDays(7).minusSeconds(1));
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isFalse();
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isTrue();
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("e1", T0))).isFalse();
+  }
+
+  // ------------------------------------------------------------------ pending reminders
+
+  @Test
+  void pendingSeesOnlyUnclaimedReminders() {
+    Reminder a = reminder("ra", "cart", "u1", "c1", T0.plusSeconds(10));
+    Reminder b = reminder("rb", "cart", "u1", "c2", T0.plusSeconds(5));
+    Reminder other = reminder("rc", "winback", "u1", "c1", T0.plusSeconds(1));
+    save(a, b, other);
+    run("u1", state -> {
+      assertThat(state.pending("cart", "c1")).contains(a);
+      assertThat(state.pending("cart", "c3")).isEmpty();
+      assertThat(state.pending("cart")).containsExactly(b, a);
+      assertThat(state.pending("nothing")).isEmpty();
+      return null;
+    });
+
+    clock.set(T0.plusSeconds(11));
+    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(other, b, a);
+    run("u1", state -> {
+      assertThat(state.pending("cart", "c1")).isEmpty();
+      assertThat(state.pending("cart")).isEmpty();
+      assertThat(state.reminder("ra")).as("claimed reminders are still readable by id").contains(a);
+      return null;
+    });
+  }
+
+  @Test
+  void aReminderIsVisibleOnlyThroughItsOwnUser() {
+    save(reminder("r1", "cart", "u1", "", T0));
+    assertThat(this.<Optional<Reminder>>run("u2", state -> state.reminder("r1"))).isEmpty();
+    assertThat(this.<List<Reminder>>run("u2", state -> state.pending("cart"))).isEmpty();
+  }
+
+  @Test
+  void saveInsertsThenUpdatesTheSameId() {
+    Reminder r = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(10));
+    save(r);
+    Reminder later = r.withFireAt(T0.plusSeconds(3600));
+    save(later);
+    assertThat(this.<Optional<Reminder>>run("u1", state -> state.reminder("r1"))).contains(later);
+    assertThat(store.size()).isEqualTo(1);
+    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(3600));
+  }
+
+  @Test
+  void saveReplacesThePendingReminderOfTheSameCampaignAndKey() {
+    save(reminder("r1", "cart", "u1", "c1", T0.plusSeconds(10)));
+    Reminder fresh = reminder("r2", "cart", "u1", "c1", T0.plusSeconds(20));
+    save(fresh);
+    run("u1", state -> {
+      assertThat(state.reminder("r1")).isEmpty();
+      assertThat(state.pending("cart", "c1")).contains(fresh);
+      return null;
+    });
+    assertThat(store.size()).isEqualTo(1);
+  }
+
+  @Test
+  void saveDoesNotReplaceAClaimedReminderOfTheSameKey() {
+    Reminder claimed = reminder("r1", "cart", "u1", "c1", T0);
+    save(claimed);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(claimed);
+    Reminder next = reminder("r2", "cart", "u1", "c1", T0.plusSeconds(60));
+    save(next);
+    assertThat(store.size()).isEqualTo(2);
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
+  }
+
+  @Test
+  void savingAClaimedReminderReleasesTheClaim() {
+    Reminder r = reminder("r1", "cart", "u1", "", T0);
+    save(r);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(r);
+    assertThat(store.nextFireAt()).isNull();
+
+    Reminder retry = r.afterAttempt(T0, T0.plusSeconds(30), List.of("IOS:t1"), 0);
+    run("u1", state -> {
+      state.save(retry);
+      assertThat(state.isClaimedBy("r1", "A")).isFalse();
+      assertThat(state.pending("cart", "")).contains(retry);
+      return null;
+    });
+    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(30));
+    assertThat(store.claimDue(T0.plusSeconds(30), 10, LEASE, "B")).isEmpty();
+    assertThat(store.claimDue(T0.plusSeconds(31), 10, LEASE, "B")).containsExactly(retry);
+  }
+
+  @Test
+  void deleteRemovesPendingAndClaimedReminders() {
+    save(reminder("r1", "cart", "u1", "a", T0), reminder("r2", "cart", "u1", "b", T0.plusSeconds(60)));
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).extracting(Reminder::id).containsExactly("r1");
+    run("u1", state -> {
+      state.delete("r1");
+      state.delete("r2");
+      state.delete("never-there");
+      assertThat(state.isClaimedBy("r1", "A")).isFalse();
+      return null;
+    });
+    assertThat(store.size()).isZero();
+    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.claimDue(T0.plus(Duration.ofDays(1)), 10, LEASE, "A")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ claiming
+
+  @Test
+  void claimDueTakesOnlyRemindersFiringStrictlyBefore() {
+    Reminder r = reminder("r1", "cart", "u1", "", T0.plusSeconds(60));
+    save(r);
+    assertThat(store.claimDue(T0.plusSeconds(60), 10, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(T0.plusSeconds(60).plusNanos(1000), 10, LEASE, "A")).containsExactly(r);
+  }
+
+  @Test
+  void claimDueTakesTheOldestFirstWithTiesByCampaignUserAndKey() {
+    Instant t = T0.plusSeconds(10);
+    // Upper case sorts before lower case: ordering is by String.compareTo, not a locale collation.
+    Reminder r1 = reminder("r1", "Cart", "u2", "b", t);
+    Reminder r2 = reminder("r2", "cart", "U9", "z", t);
+    Reminder r3 = reminder("r3", "cart", "u1", "a", t);
+    Reminder r4 = reminder("r4", "cart", "u1", "b", t);
+    Reminder r5 = reminder("r5", "cart", "u2", "a", t);
+    Reminder early = reminder("r6", "zzz", "u9", "", T0.plusSeconds(5));
+    Reminder late = reminder("r7", "aaa", "u0", "", T0.plusSeconds(20));
+    save(r5, r4, late, r3, r2, early, r1);
+
+    Instant now = T0.plusSeconds(30);
+    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(early, r1, r2);
+    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(r3, r4, r5);
+    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(late);
+    assertThat(store.claimDue(now, 3, LEASE, "A")).isEmpty();
+  }
+
+  @Test
+  void aClaimIsExclusiveUntilItsLeaseRunsOut() {
+    Reminder r = reminder("r1", "cart", "u1", "", T0);
+    save(r);
+    Instant claimedAt = T0.plusSeconds(1);
+    Duration lease = Duration.ofMinutes(1);
+    assertThat(store.claimDue(claimedAt, 10, lease, "A")).containsExactly(r);
+    assertThat(store.claimDue(claimedAt, 10, lease, "B")).isEmpty();
+    assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.isClaimedBy("r1", "A"), state.isClaimedBy("r1", "B"))))
+        .containsExactly(true, false);
+    assertThat(store.size()).isEqualTo(1);
+
+    Instant leaseEnd = claimedAt.plus(lease);
+    assertThat(store.claimDue(leaseEnd, 10, lease, "B")).as("the lease holds up to its end").isEmpty();
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A")))
+        .as("a lease that ran out still counts until another owner takes it over").isTrue();
+    assertThat(store.claimDue(leaseEnd.plusNanos(1000), 10, lease, "B")).containsExactly(r);
+    assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.isClaimedBy("r1", "A"), state.isClaimedBy("r1", "B"))))
+        .containsExactly(false, true);
+    assertThat(store.claimDue(leaseEnd.plusSeconds(30), 10, lease, "A")).as("B's fresh lease").isEmpty();
+  }
+
+  @Test
+  void claimDueRespectsMax() {
+    for (int i = 0; i < 25; i++) {
+      save(reminder("r" + i, "cart", "u" + (i % 5), "k" + i, T0.plusMillis(i)));
+    }
+    Instant now = T0.plusSeconds(1);
+    assertThat(store.claimDue(now, 10, LEASE, "A")).hasSize(10);
+    assertThat(store.claimDue(now, 10, LEASE, "B")).hasSize(10);
+    assertThat(store.claimDue(now, 10, LEASE, "A")).hasSize(5);
+    assertThat(store.claimDue(now, 10, LEASE, "A")).isEmpty();
+    assertThat(store.size()).isEqualTo(25);
+  }
+
+  @Test
+  void nextFireAtIsTheEarliestPendingReminder() {
+    assertThat(store.nextFireAt()).isNull();
+    save(reminder("r1", "cart", "u1", "a", T0.plusSeconds(30)), reminder("r2", "cart", "u2", "", T0.plusSeconds(20)));
+    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(20));
+    store.claimDue(T0.plusSeconds(25), 10, LEASE, "A");
+    assertThat(store.nextFireAt()).as("claimed reminders do not count").isEqualTo(T0.plusSeconds(30));
+    run("u1", state -> {
+      state.delete("r1");
+      return null;
+    });
+    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.size()).isEqualTo(1);
+  }
+
+  // ------------------------------------------------------------------ send history
+
+  @Test
+  void sendHistoryKeepsLastSentPerCampaign() {
+    SendRecord s1 = new SendRecord("r1", "cart", 0, T0.plusSeconds(10), false);
+    SendRecord s2 = new SendRecord("r2", "winback", 1, T0.plusSeconds(20), false);
+    SendRecord s3 = new SendRecord("r3", "cart", 1, T0.plusSeconds(30), false);
+    run("u1", state -> {
+      state.recordSend(s3);
+      state.recordSend(s1);
+      return null;
+    });
+    run("u1", state -> {
+      state.recordSend(s2);
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.sends()).as("oldest first").containsExactly(s1, s2, s3);
+      assertThat(state.lastSent("cart")).contains(T0.plusSeconds(30));
+      assertThat(state.lastSent("winback")).contains(T0.plusSeconds(20));
+      assertThat(state.lastSent("other")).isEmpty();
+      state.updateSend(s1.asConverted());
+      return null;
+    });
+    assertThat(this.<List<SendRecord>>run("u2", UserState::sends)).as("history is per user").isEmpty();
+
+    run("u1", state -> {
+      assertThat(state.sends()).containsExactly(s1.asConverted(), s2, s3);
+      state.forgetSend("r3");
+      assertThat(state.lastSent("cart")).as("recomputed").contains(T0.plusSeconds(10));
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.lastSent("cart")).contains(T0.plusSeconds(10));
+      state.forgetSend("r1");
+      state.forgetSend("unknown");
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.lastSent("cart")).isEmpty();
+      assertThat(state.sends()).containsExactly(s2);
+      return null;
+    });
+  }
+
+  @Test
+  void pruningSendsKeepsLastSentTimes() {
+    run("u1", state -> {
+      state.recordSend(new SendRecord("r1", "cart", 0, T0, false));
+      state.recordSend(new SendRecord("r2", "cart", 0, T0.plusSeconds(100), false));
+      state.recordSend(new SendRecord("r3", "promo", 0, T0.plusSeconds(50), false));
+      return null;
+    });
+    run("u1", state -> {
+      state.pruneSends(T0.plusSeconds(100));
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.sends()).extracting(SendRecord::reminderId).containsExactly("r2");
+      assertThat(state.lastSent("promo")).contains(T0.plusSeconds(50));
+      assertThat(state.lastSent("cart")).contains(T0.plusSeconds(100));
+      return null;
+    });
+  }
+
+  @Test
+  void anOlderSendDoesNotMoveLastSentBack() {
+    run("u1", state -> {
+      state.recordSend(new SendRecord("r2", "cart", 0, T0.plusSeconds(100), false));
+      return null;
+    });
+    run("u1", state -> {
+      state.recordSend(new SendRecord("r1", "cart", 0, T0, false));
+      return null;
+    });
+    assertThat(this.<Optional<Instant>>run("u1", state -> state.lastSent("cart"))).contains(T0.plusSeconds(100));
+  }
+
+  // ------------------------------------------------------------------ devices
+
+  @Test
+  void devicesKeepTheirFirstRegistrationOrder() {
+    Device a = Device.of("u1", Platform.IOS, "token-a").locale("fa-IR").zone(ZoneId.of("Asia/Tehran")).build();
+    Device b = Device.of("u1", Platform.ANDROID, "token-b").build();
+    Device c = Device.of("u1", Platform.IOS, "token-c").locale("en").build();
+    store.register(a);
+    store.register(b);
+    store.register(c);
+    assertThat(store.activeDevices("u1")).containsExactly(a, b, c);
+    assertThat(store.activeDevices("u2")).isEmpty();
+
+    Device aAgain = Device.of("u1", Platform.IOS, "token-a").locale("en-US").build();
+    store.register(aAgain);
+    assertThat(store.activeDevices("u1")).as("refreshed in place").containsExactly(aAgain, b, c);
+  }
+
+  @Test
+  void theSameTokenOnAnotherPlatformIsAnotherDevice() {
+    Device ios = Device.of("u1", Platform.IOS, "shared").build();
+    Device android = Device.of("u1", Platform.ANDROID, "shared").build();
+    store.register(ios);
+    store.register(android);
+    assertThat(store.activeDevices("u1")).containsExactly(ios, android);
+    assertThat(store.remove("u1", Platform.ANDROID, "shared")).isTrue();
+    assertThat(store.activeDevices("u1")).containsExactly(ios);
+  }
+
+  @Test
+  void aDeactivatedDeviceIsReturnedOnceAndComesBackInPlaceWhenRegisteredAgain() {
+    Device a = Device.of("u1", Platform.IOS, "token-a").build();
+    Device b = Device.of("u1", Platform.ANDROID, "token-b").locale("de").build();
+    Device c = Device.of("u1", Platform.IOS, "token-c").build();
+    store.register(a);
+    store.register(b);
+    store.register(c);
+    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isEqualTo(b);
+    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isNull();
+    assertThat(store.deactivate(Platform.IOS, "token-b")).isNull();
+    assertThat(store.deactivate(Platform.IOS, "unknown")).isNull();
+    assertThat(store.activeDevices("u1")).containsExactly(a, c);
+
+    store.register(b);
+    assertThat(store.activeDevices("u1")).containsExactly(a, b, c);
+  }
+
+  @Test
+  void registeringAKnownTokenForAnotherUserMovesIt() {
+    Device a = Device.of("u1", Platform.IOS, "token-a").build();
+    Device b = Device.of("u1", Platform.IOS, "token-b").build();
+    store.register(a);
+    store.register(b);
+    Device moved = Device.of("u2", Platform.IOS, "token-a").locale("fr").build();
+    store.register(moved);
+    assertThat(store.activeDevices("u1")).containsExactly(b);
+    assertThat(store.activeDevices("u2")).containsExactly(moved);
+    assertThat(store.remove("u1", Platform.IOS, "token-a")).as("no longer u1's").isFalse();
+
+    store.register(a);
+    assertThat(store.activeDevices("u1")).as("a new first registration for u1").containsExactly(b, a);
+    assertThat(store.activeDevices("u2")).isEmpty();
+  }
+
+  @Test
+  void removeDeletesOneDevice() {
+    Device a = Device.of("u1", Platform.IOS, "token-a").build();
+    store.register(a);
+    assertThat(store.remove("u2", Platform.IOS, "token-a")).isFalse();
+    assertThat(store.remove("u1", Platform.IOS, "token-a")).isTrue();
+    assertThat(store.remove("u1", Platform.IOS, "token-a")).isFalse();
+    assertThat(store.activeDevices("u1")).isEmpty();
+    assertThat(store.deactivate(Platform.IOS, "token-a")).isNull();
+  }
+
+  // ------------------------------------------------------------------ attributes
+
+  @Test
+  void attributesMergeAndRemove() {
+    assertThat(store.attributes("u1")).isEmpty();
+    store.setAttributes("u1", Map.of("first_name", "Sara", "age", 31L));
+    store.setAttributes("u1", Map.of("age", 32L, "vip", true, "tags", List.of("a", 2L),
+        "address", Map.of("city", "Shiraz", "lat", 29.59)));
+    assertThat(store.attributes("u1")).isEqualTo(Map.of("first_name", "Sara", "age", 32L, "vip", true,
+        "tags", List.of("a", 2L), "address", Map.of("city", "Shiraz", "lat", 29.59)));
+    assertThat(store.attributes("u2")).isEmpty();
+
+    store.removeAttribute("u1", "age");
+    store.removeAttribute("u1", "never-set");
+    store.removeAttribute("u9", "age");
+    assertThat(store.attributes("u1")).containsOnlyKeys("first_name", "vip", "tags", "address");
+    for (String name : List.of("first_name", "vip", "tags", "address")) {
+      store.removeAttribute("u1", name);
+    }
+    assertThat(store.attributes("u1")).isEmpty();
+  }
+
+  // ------------------------------------------------------------------ round trips
+
+  @Test
+  void aReminderComesBackExactlyAsSaved() {
+    Map<String, Object> nested = new LinkedHashMap<>();
+    nested.put("sku", "A-1");
+    nested.put("qty", 2L);
+    nested.put("price", 19.99);
+    Map<String, Object> trigger = new LinkedHashMap<>();
+    trigger.put("text", "Trail running shoes – ünïcødé 😀 \"quoted\" \\ / \n tab\t");
+    trigger.put("empty", "");
+    trigger.put("long", Long.MAX_VALUE);
+    trigger.put("negative", -42L);
+    trigger.put("zero", 0L);
+    trigger.put("double", 0.1);
+    trigger.put("wholeDouble", 3.0);
+    trigger.put("huge", 1.0e300);
+    trigger.put("tiny", -4.9e-324);
+    trigger.put("big", new BigInteger("123456789012345678901234567890"));
+    trigger.put("yes", true);
+    trigger.put("no", false);
+    trigger.put("items", List.of(nested, List.of(1L, "two", 3.5, false), List.of()));
+    trigger.put("map", Map.of("inner", Map.of("deep", List.of("x")), "none", Map.of()));
+    Instant triggeredAt = Instant.parse("2026-03-01T09:59:59.123456Z");
+    Reminder r = new Reminder("0123456789abcdef0123456789abcdef", "cart-abandonment", 2, "user-ß-1", "cart ü/42",
+        triggeredAt, trigger, Instant.parse("2026-03-01T11:59:59.123456Z"),
+        Instant.parse("2026-03-01T12:00:00.000001Z"), 3, Instant.parse("2026-03-01T11:59:59.999999Z"),
+        List.of("IOS:abcdef", "ANDROID:xyz:with:colons"), 2);
+    Reminder plain = Reminder.create("r-plain", "promo", 0, "user-ß-1", "", T0, Map.of(), T0.plusSeconds(1));
+    save(r, plain);
+
+    run("user-ß-1", state -> {
+      Reminder back = state.reminder(r.id()).orElseThrow();
+      assertThat(back).isEqualTo(r);
+      assertThat(back.trigger().get("wholeDouble")).isInstanceOf(Double.class);
+      assertThat(back.trigger().get("long")).isInstanceOf(Long.class);
+      assertThat(state.pending("promo", "")).contains(plain);
+      assertThat(state.reminder("r-plain").orElseThrow().sentAt()).isNull();
+      return null;
+    });
+    assertThat(store.claimDue(Instant.parse("2026-03-01T12:00:00.000002Z"), 10, LEASE, "A"))
+        .containsExactly(plain, r);
+  }
+
+  @Test
+  void instantsAreKeptToTheMicrosecondAtLeast() {
+    Instant precise = Instant.parse("2026-03-01T10:00:00.123456789Z");
+    save(reminder("r1", "cart", "u1", "", precise));
+    Instant back = run("u1", state -> state.reminder("r1").orElseThrow().fireAt());
+    assertThat(back).isIn(precise, precise.truncatedTo(ChronoUnit.MICROS));
+    Instant sent = Instant.parse("1999-12-31T23:59:59.000001Z");
+    run("u1", state -> {
+      state.recordSend(new SendRecord("r1", "cart", 0, sent, false));
+      return null;
+    });
+    assertThat(this.<Instant>run("u1", state -> state.sends().get(0).sentAt())).isEqualTo(sent);
+    assertThat(this.<Optional<Instant>>run("u1", state -> state.lastSent("cart"))).contains(sent);
+  }
+
+  // ------------------------------------------------------------------ concurrency
+
+  @Test
+  void concurrentUnitsOnOneUserSerialize() throws Exception {
+    int threads = 8;
+    int perThread = 150;
+    save(reminder("counter", "cart", "u1", "", T0.plusSeconds(3600)));
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<CompletableFuture<Boolean>>>> submitted = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        submitted.add(pool.submit(() -> {
+          List<CompletableFuture<Boolean>> calls = new ArrayList<>();
+          for (int i = 0; i < perThread; i++) {
+            String eventId = "e-" + thread + "-" + i;
+            calls.add(store.atomically("u1", state -> {
+              Reminder r = state.reminder("counter").orElseThrow();
+              state.save(r.afterAttempt(T0, r.fireAt(), List.of(), 1));
+              return state.recordEvent(eventId, T0);
+            }));
+            // Other users' units interleave in the same batches.
+            calls.add(store.atomically("other-" + (i % 7), state -> state.recordEvent(eventId + "-o", T0)));
+          }
+          return calls;
+        }));
+      }
+      List<CompletableFuture<Boolean>> all = new ArrayList<>();
+      for (Future<List<CompletableFuture<Boolean>>> f : submitted) {
+        all.addAll(f.get(60, TimeUnit.SECONDS));
+      }
+      assertThat(all.stream().map(StoreContract::join)).hasSize(threads * perThread * 2).containsOnly(true);
+    } finally {
+      pool.shutdownNow();
+    }
+    Reminder r = run("u1", state -> state.reminder("counter").orElseThrow());
+    assertThat(r.attempt()).isEqualTo(threads * perThread);
+    assertThat(r.accepted()).isEqualTo(threads * perThread);
+  }
+
+  @Test
+  void whatAUnitCommittedIsClaimable() {
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      Reminder r = reminder("r" + i, "cart", "u" + i, "", T0.plusMillis(i));
+      calls.add(store.atomically(r.userId(), state -> {
+        state.save(r);
+        return null;
+      }));
+    }
+    calls.forEach(StoreContract::join);
+    assertThat(store.size()).isEqualTo(200);
+    List<Reminder> claimed = store.claimDue(T0.plusSeconds(1), 500, LEASE, "A");
+    assertThat(claimed).hasSize(200).isSortedAccordingTo((a, b) -> a.fireAt().compareTo(b.fireAt()));
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  /** A never attempted reminder firing at {@code fireAt}, with a small trigger. */
+  protected static Reminder reminder(String id, String campaign, String user, String key, Instant fireAt) {
+    return Reminder.create(id, campaign, 0, user, key, fireAt.minusSeconds(60),
+        Map.of("item_name", "Yoga mat", "qty", 1L), fireAt);
+  }
+
+  /** Saves reminders, each in its own unit of its user. */
+  protected void save(Reminder... reminders) {
+    for (Reminder r : reminders) {
+      run(r.userId(), state -> {
+        state.save(r);
+        return null;
+      });
+    }
+  }
+
+  /** Runs a unit and waits for its result. */
+  protected <T> T run(String userId, Function<UserState, T> work) {
+    return join(store.atomically(userId, work));
+  }
+
+  /** Waits up to 30 s for a store future; failures come out as {@link CompletionException}. */
+  protected static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.get(30, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new CompletionException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IllegalStateException("the store did not complete a unit of work within 30 s", e);
+    }
+  }
+}

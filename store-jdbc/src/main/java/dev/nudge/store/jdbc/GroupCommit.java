@@ -1,0 +1,547 @@
+package dev.nudge.store.jdbc;
+
+import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserState;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.sql.DataSource;
+
+/**
+ * Group commit: units of work queue up per lane (a user always maps to the same lane, so one
+ * user's units keep their call order), and each lane's committer thread applies up to
+ * {@code maxBatch} queued units in one transaction:
+ *
+ * <ol>
+ *   <li>create the missing user rows and lock every user row of the batch, in user-id order;
+ *   <li>read those users' reminders (locking them against concurrent claims), sends and
+ *       last-sent times, one query per table;
+ *   <li>run the units in call order against these rows in memory (a unit that throws is undone
+ *       and fails alone); event ids the units asked about are looked up in one query, and the
+ *       units run again when one of them turns out to be known;
+ *   <li>write the difference with batched statements, commit, and only then complete the
+ *       units' futures, on the callback executor.
+ * </ol>
+ *
+ * <p>A deadlock, serialization failure or unique-key race runs the whole batch once more; a data
+ * error the database rejects splits the batch so that only the offending unit fails; any other
+ * failure (the database is down) fails every unit of the batch, and nothing of it is applied.
+ * Thread-safe.
+ */
+final class GroupCommit implements AutoCloseable {
+  private static final Logger LOG = Logger.getLogger(JdbcStore.class.getName());
+
+  /** One call of {@code atomically}, waiting in a lane. */
+  private static final class Unit<T> {
+    final String userId;
+    final Function<UserState, T> work;
+    final CompletableFuture<T> future = new CompletableFuture<>();
+    Object result;
+    Throwable failure;
+
+    Unit(String userId, Function<UserState, T> work) {
+      this.userId = userId;
+      this.work = work;
+    }
+
+    void run(SliceState state) {
+      try {
+        result = work.apply(state);
+        failure = null;
+      } catch (RuntimeException | Error e) {
+        state.rollback();
+        result = null;
+        failure = e;
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    void complete() {
+      if (failure != null) {
+        future.completeExceptionally(failure);
+      } else {
+        future.complete((T) result);
+      }
+    }
+  }
+
+  private final DataSource dataSource;
+  private final Dialect dialect;
+  private final Tables t;
+  private final Clock clock;
+  private final Duration retention;
+  private final int maxBatch;
+  private final ExecutorService callbacks;
+  private final Lane[] lanes;
+  private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
+  private volatile boolean closed;
+
+  GroupCommit(DataSource dataSource, Dialect dialect, Tables tables, Clock clock, Duration retention, int maxBatch,
+      int laneCount, ExecutorService callbacks) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+    this.t = tables;
+    this.clock = clock;
+    this.retention = retention;
+    this.maxBatch = maxBatch;
+    this.callbacks = callbacks;
+    this.lanes = new Lane[laneCount];
+    for (int i = 0; i < laneCount; i++) {
+      lanes[i] = new Lane(i);
+    }
+    for (Lane lane : lanes) {
+      lane.thread.start();
+    }
+  }
+
+  <T> CompletableFuture<T> submit(String userId, Function<UserState, T> work) {
+    Unit<T> unit = new Unit<>(userId, work);
+    ReentrantReadWriteLock.ReadLock lock = closing.readLock();
+    lock.lock();
+    try {
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the JdbcStore is closed; build a new one"));
+      }
+      lanes[Math.floorMod(userId.hashCode(), lanes.length)].queue.add(unit);
+    } finally {
+      lock.unlock();
+    }
+    return unit.future;
+  }
+
+  /** Stops taking units, commits the queued ones, and stops the committer threads. */
+  @Override
+  public void close() {
+    closing.writeLock().lock();
+    try {
+      closed = true;
+    } finally {
+      closing.writeLock().unlock();
+    }
+    for (Lane lane : lanes) {
+      try {
+        lane.thread.join(TimeUnit.SECONDS.toMillis(60));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      lane.thread.interrupt();
+      for (Unit<?> u; (u = lane.queue.poll()) != null; ) {
+        u.future.completeExceptionally(new IllegalStateException("the JdbcStore closed before this unit was applied"));
+      }
+    }
+  }
+
+  /** One committer thread and its queue. */
+  private final class Lane implements Runnable {
+    final LinkedBlockingQueue<Unit<?>> queue = new LinkedBlockingQueue<>();
+    final Thread thread;
+    final boolean prunes;
+    long nextPrune = System.nanoTime();
+
+    Lane(int index) {
+      this.thread = new Thread(this, "nudge-jdbc-commit-" + index);
+      this.thread.setDaemon(true);
+      this.prunes = index == 0;
+    }
+
+    @Override
+    public void run() {
+      List<Unit<?>> batch = new ArrayList<>(maxBatch);
+      while (true) {
+        Unit<?> first;
+        try {
+          first = queue.poll(100, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, maxBatch - 1);
+          commit(batch);
+          batch.clear();
+        } else if (closed) {
+          return;
+        }
+        if (prunes && System.nanoTime() - nextPrune >= 0) {
+          nextPrune = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+          pruneEventIds();
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ one batch
+
+  private void commit(List<Unit<?>> units) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        apply(units);
+        break;
+      } catch (SQLException e) {
+        if (attempt == 1 && dialect.retryable(e)) {
+          continue;
+        }
+        if (units.size() > 1 && isDataError(e)) {
+          // One unit wrote something the database refuses: find it by committing them one by one.
+          for (Unit<?> u : units) {
+            commit(List.of(u));
+          }
+          return;
+        }
+        failAll(units, e);
+        return;
+      } catch (RuntimeException | Error e) {
+        failAll(units, e);
+        return;
+      }
+    }
+    List<Unit<?>> done = List.copyOf(units);
+    callbacks.execute(() -> done.forEach(Unit::complete));
+  }
+
+  private void failAll(List<Unit<?>> units, Throwable cause) {
+    String why = cause instanceof SQLException s
+        ? "SQLState " + s.getSQLState() + ": " + s.getMessage() : String.valueOf(cause);
+    IllegalStateException failure = new IllegalStateException("the JdbcStore could not commit " + units.size()
+        + " unit(s) of work to the " + t.prefix + "* tables on " + dialect + "; nothing of them was applied"
+        + " and the caller may retry (" + why + ")", cause);
+    LOG.log(Level.WARNING, failure.getMessage());
+    List<Unit<?>> failed = List.copyOf(units);
+    callbacks.execute(() -> failed.forEach(u -> u.future.completeExceptionally(failure)));
+  }
+
+  private static boolean isDataError(SQLException e) {
+    String state = e.getSQLState();
+    return state != null && (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505")));
+  }
+
+  private void apply(List<Unit<?>> units) throws SQLException {
+    TreeMap<String, UserSlice> slices = new TreeMap<>();
+    for (Unit<?> u : units) {
+      slices.computeIfAbsent(u.userId, UserSlice::new);
+    }
+    List<String> userIds = new ArrayList<>(slices.keySet());
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(false);
+      if (dialect == Dialect.MYSQL && c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
+        c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+      }
+      try {
+        lockUsers(c, userIds);
+        load(c, userIds, slices);
+        long now = EpochMicros.of(clock.instant());
+        EventIds events = new EventIds();
+        runUnits(c, units, slices, events, now - retention.toNanos() / 1_000);
+        write(c, slices.values(), events, now);
+        c.commit();
+      } catch (SQLException | RuntimeException | Error e) {
+        try {
+          c.rollback();
+        } catch (SQLException suppressed) {
+          e.addSuppressed(suppressed);
+        }
+        throw e;
+      } finally {
+        try {
+          c.setAutoCommit(true);
+        } catch (SQLException ignored) {
+          // The connection is going back to the pool broken; the pool validates it.
+        }
+      }
+    }
+  }
+
+  private void lockUsers(Connection c, List<String> userIds) throws SQLException {
+    if (dialect == Dialect.H2) {
+      // Embedded H2 has one process: the lanes already serialize each user's units.
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, userIds.size()))) {
+      dialect.bind(c, ps, 1, userIds);
+      ps.executeUpdate();
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM " + t.users + " WHERE "
+        + dialect.anyOf("user_id", userIds.size()) + " ORDER BY user_id FOR UPDATE")) {
+      dialect.bind(c, ps, 1, userIds);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          // Locked.
+        }
+      }
+    }
+  }
+
+  private void load(Connection c, List<String> userIds, Map<String, UserSlice> slices) throws SQLException {
+    String in = dialect.anyOf("user_id", userIds.size());
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM " + t.reminders
+        + " WHERE " + in + " FOR UPDATE")) {
+      dialect.bind(c, ps, 1, userIds);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          StoredReminder s = Tables.readReminder(rs);
+          slices.get(s.reminder().userId()).loadedReminders.put(s.reminder().id(), s);
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT user_id, reminder_id, campaign_id, step, sent_at, converted"
+        + " FROM " + t.sends + " WHERE " + in + " ORDER BY sent_at, reminder_id")) {
+      dialect.bind(c, ps, 1, userIds);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          SendRecord s = new SendRecord(rs.getString(2), rs.getString(3), rs.getInt(4),
+              EpochMicros.toInstant(rs.getLong(5)), rs.getBoolean(6));
+          slices.get(rs.getString(1)).loadedSends.put(s.reminderId(), s);
+        }
+      }
+    }
+    try (PreparedStatement ps = c.prepareStatement("SELECT user_id, campaign_id, sent_at FROM " + t.lastSent
+        + " WHERE " + in)) {
+      dialect.bind(c, ps, 1, userIds);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          slices.get(rs.getString(1)).loadedLastSent.put(rs.getString(2), EpochMicros.toInstant(rs.getLong(3)));
+        }
+      }
+    }
+  }
+
+  private void runUnits(Connection c, List<Unit<?>> units, Map<String, UserSlice> slices, EventIds events,
+      long retainedSince) throws SQLException {
+    while (true) {
+      events.startPass();
+      for (UserSlice s : slices.values()) {
+        s.reset();
+      }
+      for (Unit<?> u : units) {
+        u.run(new SliceState(slices.get(u.userId), events));
+      }
+      if (events.unknown.isEmpty()) {
+        return;
+      }
+      List<String> ask = new ArrayList<>(events.unknown);
+      events.looked.addAll(ask);
+      boolean rerun = false;
+      try (PreparedStatement ps = c.prepareStatement("SELECT event_id, seen_at FROM " + t.events + " WHERE "
+          + dialect.anyOf("event_id", ask.size()))) {
+        dialect.bind(c, ps, 1, ask);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            long seenAt = rs.getLong(2);
+            if (seenAt >= retainedSince) {
+              events.known.add(rs.getString(1));
+              rerun = true;
+            } else {
+              events.expired.put(rs.getString(1), seenAt);
+            }
+          }
+        }
+      }
+      if (!rerun) {
+        return;
+      }
+    }
+  }
+
+  private void write(Connection c, Iterable<UserSlice> slices, EventIds events, long now) throws SQLException {
+    List<String> deleted = new ArrayList<>();
+    List<StoredReminder> inserted = new ArrayList<>();
+    List<StoredReminder> updated = new ArrayList<>();
+    List<String> sendsDeleted = new ArrayList<>();
+    List<SendRecord> sendsInserted = new ArrayList<>();
+    List<String> sendsInsertedUser = new ArrayList<>();
+    List<SendRecord> sendsUpdated = new ArrayList<>();
+    List<String[]> lastDeleted = new ArrayList<>();
+    List<Object[]> lastInserted = new ArrayList<>();
+    for (UserSlice s : slices) {
+      for (Map.Entry<String, StoredReminder> e : s.reminders.entrySet()) {
+        StoredReminder before = s.loadedReminders.get(e.getKey());
+        if (before == null) {
+          inserted.add(e.getValue());
+        } else if (!before.equals(e.getValue())) {
+          updated.add(e.getValue());
+        }
+      }
+      for (String id : s.loadedReminders.keySet()) {
+        if (!s.reminders.containsKey(id)) {
+          deleted.add(id);
+        }
+      }
+      Set<String> nowSent = new HashSet<>();
+      for (SendRecord r : s.sends) {
+        nowSent.add(r.reminderId());
+        SendRecord before = s.loadedSends.get(r.reminderId());
+        if (before == null) {
+          sendsInserted.add(r);
+          sendsInsertedUser.add(s.userId);
+        } else if (!before.equals(r)) {
+          sendsUpdated.add(r);
+        }
+      }
+      for (String id : s.loadedSends.keySet()) {
+        if (!nowSent.contains(id)) {
+          sendsDeleted.add(id);
+        }
+      }
+      for (Map.Entry<String, Instant> e : s.lastSent.entrySet()) {
+        Instant before = s.loadedLastSent.get(e.getKey());
+        if (!e.getValue().equals(before)) {
+          if (before != null) {
+            lastDeleted.add(new String[] {s.userId, e.getKey()});
+          }
+          lastInserted.add(new Object[] {s.userId, e.getKey(), e.getValue()});
+        }
+      }
+      for (String campaign : s.loadedLastSent.keySet()) {
+        if (!s.lastSent.containsKey(campaign)) {
+          lastDeleted.add(new String[] {s.userId, campaign});
+        }
+      }
+    }
+
+    if (!deleted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.reminders + " WHERE id = ?")) {
+        for (String id : deleted) {
+          ps.setString(1, id);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!updated.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(t.updateReminder())) {
+        for (StoredReminder r : updated) {
+          Tables.bindReminder(ps, r, true);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!inserted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement(t.insertReminder())) {
+        for (StoredReminder r : inserted) {
+          Tables.bindReminder(ps, r, false);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!sendsDeleted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sends + " WHERE reminder_id = ?")) {
+        for (String id : sendsDeleted) {
+          ps.setString(1, id);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!sendsUpdated.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.sends
+          + " SET campaign_id = ?, step = ?, sent_at = ?, converted = ? WHERE reminder_id = ?")) {
+        for (SendRecord r : sendsUpdated) {
+          ps.setString(1, r.campaignId());
+          ps.setInt(2, r.step());
+          ps.setLong(3, EpochMicros.of(r.sentAt()));
+          ps.setBoolean(4, r.converted());
+          ps.setString(5, r.reminderId());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!sendsInserted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.sends
+          + " (reminder_id, user_id, campaign_id, step, sent_at, converted) VALUES (?,?,?,?,?,?)")) {
+        for (int i = 0; i < sendsInserted.size(); i++) {
+          SendRecord r = sendsInserted.get(i);
+          ps.setString(1, r.reminderId());
+          ps.setString(2, sendsInsertedUser.get(i));
+          ps.setString(3, r.campaignId());
+          ps.setInt(4, r.step());
+          ps.setLong(5, EpochMicros.of(r.sentAt()));
+          ps.setBoolean(6, r.converted());
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!lastDeleted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.lastSent
+          + " WHERE user_id = ? AND campaign_id = ?")) {
+        for (String[] k : lastDeleted) {
+          ps.setString(1, k[0]);
+          ps.setString(2, k[1]);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!lastInserted.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.lastSent
+          + " (user_id, campaign_id, sent_at) VALUES (?,?,?)")) {
+        for (Object[] row : lastInserted) {
+          ps.setString(1, (String) row[0]);
+          ps.setString(2, (String) row[1]);
+          ps.setLong(3, EpochMicros.of((Instant) row[2]));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!events.recorded.isEmpty()) {
+      List<String> stale = new ArrayList<>();
+      for (String id : events.recorded) {
+        if (events.expired.containsKey(id)) {
+          stale.add(id);
+        }
+      }
+      if (!stale.isEmpty()) {
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.events + " WHERE event_id = ?")) {
+          for (String id : stale) {
+            ps.setString(1, id);
+            ps.addBatch();
+          }
+          ps.executeBatch();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.events + " (event_id, seen_at) VALUES (?,?)")) {
+        for (String id : events.recorded) {
+          ps.setString(1, id);
+          ps.setLong(2, now);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
+  /** Deletes event ids past the retention; lane 0 runs it about once a minute. */
+  void pruneEventIds() {
+    long cutoff = EpochMicros.of(clock.instant()) - retention.toNanos() / 1_000;
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.events + " WHERE seen_at < ?")) {
+      c.setAutoCommit(true);
+      ps.setLong(1, cutoff);
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      LOG.log(Level.FINE, "pruning expired event ids failed; trying again later", e);
+    }
+  }
+}

@@ -1,0 +1,731 @@
+package dev.nudge.store.jdbc;
+
+import dev.nudge.Device;
+import dev.nudge.Platform;
+import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.Reminder;
+import dev.nudge.spi.UserState;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+/**
+ * A durable {@link NudgeStore} over plain JDBC: pending reminders, per-user send history, event
+ * ids, devices and user attributes in a handful of tables (H2, PostgreSQL, MySQL 8 or
+ * MariaDB 10.6+). Several engines may share one PostgreSQL or MySQL database: each due reminder
+ * is claimed by one of them ({@code FOR UPDATE SKIP LOCKED}, under a lease), and one user's units
+ * of work serialize on that user's row.
+ *
+ * <pre>{@code
+ * JdbcStore store = JdbcStore.builder(dataSource)      // the host's pool
+ *     .tablePrefix("nudge_")
+ *     .build();                                        // creates or migrates the tables
+ * Nudge nudge = Nudge.builder().store(store).transport(apns).build().start();
+ * }</pre>
+ *
+ * <p><b>Group commit.</b> {@link #atomically} queues the unit of work; a committer thread applies
+ * up to {@link Builder#maxBatchSize} queued units in one transaction and completes their futures
+ * only after the commit, so an acknowledged unit is durable. When the database cannot be reached
+ * the futures fail fast with an {@link IllegalStateException} and nothing is applied.
+ * Futures complete on the store's callback threads ({@code nudge-jdbc-callback-*}).
+ *
+ * <p><b>Time.</b> Instants are kept as microseconds since the epoch (finer digits truncated);
+ * the store's clock measures the event-id retention only. Claims use the instants the caller
+ * passes.
+ *
+ * <p>Thread-safe. {@link #close()} commits what is queued, stops the threads and, for the H2
+ * conveniences, closes the database; a host-given {@code DataSource} stays open.
+ */
+public final class JdbcStore implements NudgeStore {
+  private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,29}");
+
+  private final DataSource dataSource;
+  private final Dialect dialect;
+  private final Tables t;
+  private final JdbcConnectionPool ownedPool;
+  private final ExecutorService callbacks;
+  private final GroupCommit commits;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /**
+   * Devices and attributes of the users whose reminders were just claimed, read in two queries
+   * per claim instead of two per reminder, and used for {@link #PREFETCH_NANOS} unless this
+   * store changes them meanwhile.
+   */
+  private final ConcurrentHashMap<String, Prefetched> prefetched = new ConcurrentHashMap<>();
+  private static final long PREFETCH_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private record Prefetched(List<Device> devices, Map<String, Object> attributes, long readAt) {
+    boolean fresh() {
+      return System.nanoTime() - readAt < PREFETCH_NANOS;
+    }
+  }
+
+  private JdbcStore(Builder b, Dialect dialect) {
+    this.dataSource = b.dataSource;
+    this.dialect = dialect;
+    this.t = new Tables(b.tablePrefix);
+    this.ownedPool = b.ownedPool;
+    AtomicInteger n = new AtomicInteger();
+    this.callbacks = Executors.newCachedThreadPool(r -> {
+      Thread thread = new Thread(r, "nudge-jdbc-callback-" + n.incrementAndGet());
+      thread.setDaemon(true);
+      return thread;
+    });
+    int committers = b.committers != null ? b.committers : dialect == Dialect.H2 ? 1 : 2;
+    this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, b.maxBatchSize,
+        committers, callbacks);
+  }
+
+  /** Starts configuring a store over the host's {@code dataSource} (ideally a connection pool). */
+  public static Builder builder(DataSource dataSource) {
+    if (dataSource == null) {
+      throw new IllegalArgumentException("dataSource is required; pass the host application's DataSource");
+    }
+    return new Builder(dataSource, null);
+  }
+
+  /**
+   * Starts configuring a store in an H2 database file of its own ({@code file} names the
+   * database; H2 adds {@code .mv.db}), with an H2 connection pool that the store closes.
+   */
+  public static Builder builder(Path h2File) {
+    if (h2File == null) {
+      throw new IllegalArgumentException("h2File is required, e.g. Path.of(\"data/nudge\")");
+    }
+    String name = h2File.toAbsolutePath().toString();
+    if (name.endsWith(".mv.db")) {
+      name = name.substring(0, name.length() - ".mv.db".length());
+    }
+    // WRITE_DELAY=0: every commit is written to the file before it returns (no 0.5 s window).
+    return h2Pool("jdbc:h2:file:" + name + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+  }
+
+  /** A store in an H2 database file, with every default (see {@link #builder(Path)}). */
+  public static JdbcStore h2(Path file) {
+    return builder(file).build();
+  }
+
+  /**
+   * A store in a named in-memory H2 database, gone when the store closes: for tests and demos
+   * that want the JDBC code path without a file.
+   */
+  public static JdbcStore h2InMemory(String name) {
+    if (name == null || !name.matches("[A-Za-z0-9_-]{1,64}")) {
+      throw new IllegalArgumentException("in-memory H2 database name must be 1-64 letters, digits, '_' or '-', was "
+          + name);
+    }
+    return h2Pool("jdbc:h2:mem:" + name + ";LOCK_TIMEOUT=10000").build();
+  }
+
+  private static Builder h2Pool(String url) {
+    JdbcConnectionPool pool = JdbcConnectionPool.create(url, "sa", "");
+    pool.setMaxConnections(32);
+    Builder b = new Builder(pool, pool);
+    b.dialect = Dialect.H2;
+    return b;
+  }
+
+  /** The dialect in use (detected or configured). */
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  /** The table-name prefix in use. */
+  public String tablePrefix() {
+    return t.prefix;
+  }
+
+  // ------------------------------------------------------------------ reminders
+
+  @Override
+  public <T> CompletableFuture<T> atomically(String userId, Function<UserState, T> work) {
+    Objects.requireNonNull(userId, "userId");
+    Objects.requireNonNull(work, "work");
+    return commits.submit(userId, work);
+  }
+
+  @Override
+  public List<Reminder> claimDue(Instant before, int max, Duration lease, String owner) {
+    if (max <= 0) {
+      return List.of();
+    }
+    long now = EpochMicros.of(before);
+    long until = EpochMicros.of(before.plus(lease));
+    List<Reminder> claimed = new ArrayList<>(Math.min(max, 512));
+    String expired = "SELECT id FROM " + t.reminders + " WHERE lease_until < ? ORDER BY lease_until, id LIMIT ?";
+    String due = "SELECT id FROM " + t.reminders + " WHERE owner IS NULL AND fire_at < ?"
+        + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?";
+    try {
+      if (dialect == Dialect.POSTGRESQL) {
+        // One statement per phase: pick, lock (skipping rows another instance holds) and claim.
+        try (Connection c = dataSource.getConnection()) {
+          c.setAutoCommit(true);
+          for (String pick : List.of(expired, due)) {
+            if (claimed.size() >= max) {
+              break;
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
+                + " SET owner = ?, lease_until = ? WHERE id = ANY(ARRAY(" + pick + " FOR UPDATE SKIP LOCKED))"
+                + " RETURNING " + Tables.REMINDER_COLUMNS)) {
+              ps.setString(1, owner);
+              ps.setLong(2, until);
+              ps.setLong(3, now);
+              ps.setInt(4, max - claimed.size());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  claimed.add(Tables.readReminder(rs).reminder());
+                }
+              }
+            }
+          }
+        }
+      } else {
+        inTransaction(c -> {
+          claimed.clear();
+          List<String> ids = new ArrayList<>();
+          for (String pick : List.of(expired, due)) {
+            if (claimed.size() >= max) {
+              break;
+            }
+            String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
+            try (PreparedStatement ps = c.prepareStatement(select + " FOR UPDATE SKIP LOCKED")) {
+              ps.setLong(1, now);
+              ps.setInt(2, max - claimed.size());
+              try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                  Reminder r = Tables.readReminder(rs).reminder();
+                  claimed.add(r);
+                  ids.add(r.id());
+                }
+              }
+            }
+          }
+          if (!ids.isEmpty()) {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
+                + " SET owner = ?, lease_until = ? WHERE id = ?")) {
+              for (String id : ids) {
+                ps.setString(1, owner);
+                ps.setLong(2, until);
+                ps.setString(3, id);
+                ps.addBatch();
+              }
+              ps.executeBatch();
+            }
+          }
+          return null;
+        }, "claim due reminders");
+      }
+    } catch (SQLException e) {
+      throw failure("claim due reminders", e);
+    }
+    claimed.sort(StoredReminder.DUE_ORDER);
+    prefetch(claimed);
+    return claimed;
+  }
+
+  /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
+  private void prefetch(List<Reminder> claimed) {
+    prefetched.values().removeIf(p -> !p.fresh());
+    if (claimed.isEmpty()) {
+      return;
+    }
+    List<String> userIds = claimed.stream().map(Reminder::userId).distinct().toList();
+    long readAt = System.nanoTime();
+    Map<String, List<Device>> devices = new java.util.HashMap<>();
+    Map<String, Map<String, Object>> attributes = new java.util.HashMap<>();
+    try (Connection c = dataSource.getConnection()) {
+      c.setAutoCommit(true);
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM " + t.devices
+          + " WHERE " + dialect.anyOf("user_id", userIds.size()) + " AND active = TRUE ORDER BY seq")) {
+        dialect.bind(c, ps, 1, userIds);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            devices.computeIfAbsent(rs.getString(1), u -> new ArrayList<>(2)).add(
+                device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, attributes_json FROM " + t.users + " WHERE "
+          + dialect.anyOf("user_id", userIds.size()))) {
+        dialect.bind(c, ps, 1, userIds);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            attributes.put(rs.getString(1), JsonValues.readMap(rs.getString(2)));
+          }
+        }
+      }
+    } catch (SQLException e) {
+      return; // The reads fall back to one query each.
+    }
+    for (String u : userIds) {
+      prefetched.put(u, new Prefetched(List.copyOf(devices.getOrDefault(u, List.of())),
+          attributes.getOrDefault(u, Map.of()), readAt));
+    }
+  }
+
+  @Override
+  public Instant nextFireAt() {
+    return query("find the next fire time", "SELECT MIN(fire_at) FROM " + t.reminders + " WHERE owner IS NULL",
+        ps -> {}, rs -> {
+          long micros = rs.next() ? rs.getLong(1) : 0;
+          return rs.wasNull() ? null : EpochMicros.toInstant(micros);
+        });
+  }
+
+  @Override
+  public long size() {
+    return query("count reminders", "SELECT COUNT(*) FROM " + t.reminders, ps -> {}, rs -> {
+      rs.next();
+      return rs.getLong(1);
+    });
+  }
+
+  // ------------------------------------------------------------------ devices
+
+  @Override
+  public void register(Device device) {
+    Objects.requireNonNull(device, "device");
+    String key = deviceKey(device.platform(), device.token());
+    prefetched.remove(device.userId());
+    inTransactionUnchecked(c -> {
+      String owner = null;
+      boolean exists = false;
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM " + t.devices
+          + " WHERE device_key = ? FOR UPDATE")) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            exists = true;
+            owner = rs.getString(1);
+          }
+        }
+      }
+      if (exists && owner.equals(device.userId())) {
+        // Known token of the same user: refreshed in place, keeping its first-registration position.
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.devices
+            + " SET locale = ?, zone = ?, active = TRUE WHERE device_key = ?")) {
+          ps.setString(1, device.locale().orElse(null));
+          ps.setString(2, device.zone().map(ZoneId::getId).orElse(null));
+          ps.setString(3, key);
+          ps.executeUpdate();
+        }
+        return null;
+      }
+      if (exists) {
+        prefetched.remove(owner);
+        // Moving to another user is a first registration there: a new position at the end.
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.devices + " WHERE device_key = ?")) {
+          ps.setString(1, key);
+          ps.executeUpdate();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.devices
+          + " (device_key, platform, token, user_id, locale, zone, active) VALUES (?,?,?,?,?,?,TRUE)")) {
+        ps.setString(1, key);
+        ps.setString(2, device.platform().name());
+        ps.setString(3, device.token());
+        ps.setString(4, device.userId());
+        ps.setString(5, device.locale().orElse(null));
+        ps.setString(6, device.zone().map(ZoneId::getId).orElse(null));
+        ps.executeUpdate();
+      }
+      return null;
+    }, "register device " + device);
+  }
+
+  @Override
+  public boolean remove(String userId, Platform platform, String token) {
+    prefetched.remove(userId);
+    return update("remove a device of user " + userId, "DELETE FROM " + t.devices
+        + " WHERE device_key = ? AND user_id = ?", ps -> {
+          ps.setString(1, deviceKey(platform, token));
+          ps.setString(2, userId);
+        }) > 0;
+  }
+
+  @Override
+  public Device deactivate(Platform platform, String token) {
+    String key = deviceKey(platform, token);
+    return inTransactionUnchecked(c -> {
+      Device found = null;
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM " + t.devices
+          + " WHERE device_key = ? AND active = TRUE FOR UPDATE")) {
+        ps.setString(1, key);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            found = device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
+          }
+        }
+      }
+      if (found != null) {
+        prefetched.remove(found.userId());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.devices + " SET active = FALSE WHERE device_key = ?")) {
+          ps.setString(1, key);
+          ps.executeUpdate();
+        }
+      }
+      return found;
+    }, "deactivate device " + platform + " " + Device.redact(token));
+  }
+
+  @Override
+  public List<Device> activeDevices(String userId) {
+    Prefetched p = prefetched.get(userId);
+    if (p != null && p.fresh()) {
+      return p.devices();
+    }
+    return query("read the devices of user " + userId, "SELECT user_id, platform, token, locale, zone FROM " + t.devices
+        + " WHERE user_id = ? AND active = TRUE ORDER BY seq", ps -> ps.setString(1, userId), rs -> {
+          List<Device> out = new ArrayList<>(2);
+          while (rs.next()) {
+            out.add(device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+          }
+          return out;
+        });
+  }
+
+  private static Device device(String userId, String platform, String token, String locale, String zone) {
+    return Device.of(userId, Platform.valueOf(platform), token).locale(locale)
+        .zone(zone == null ? null : ZoneId.of(zone)).build();
+  }
+
+  /** SHA-256 of platform and token, hex: a fixed-size key for tokens of any length. */
+  static String deviceKey(Platform platform, String token) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest((platform.name() + "\n" + token).getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+    }
+  }
+
+  // ------------------------------------------------------------------ attributes
+
+  @Override
+  public void setAttributes(String userId, Map<String, Object> attributes) {
+    Objects.requireNonNull(attributes, "attributes");
+    String json = JsonValues.write(attributes); // fails on unstorable values before touching the database
+    updateAttributes(userId, old -> {
+      Map<String, Object> merged = new LinkedHashMap<>(old);
+      merged.putAll(JsonValues.readMap(json));
+      return merged;
+    }, true);
+  }
+
+  @Override
+  public void removeAttribute(String userId, String name) {
+    updateAttributes(userId, old -> {
+      if (!old.containsKey(name)) {
+        return null;
+      }
+      Map<String, Object> copy = new LinkedHashMap<>(old);
+      copy.remove(name);
+      return copy;
+    }, false);
+  }
+
+  private void updateAttributes(String userId, Function<Map<String, Object>, Map<String, Object>> change,
+      boolean create) {
+    prefetched.remove(userId);
+    inTransactionUnchecked(c -> {
+      if (create) {
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, 1))) {
+          dialect.bind(c, ps, 1, List.of(userId));
+          ps.executeUpdate();
+        }
+      }
+      Map<String, Object> old = null;
+      try (PreparedStatement ps = c.prepareStatement("SELECT attributes_json FROM " + t.users
+          + " WHERE user_id = ? FOR UPDATE")) {
+        ps.setString(1, userId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            old = JsonValues.readMap(rs.getString(1));
+          }
+        }
+      }
+      if (old == null) {
+        return null;
+      }
+      Map<String, Object> updated = change.apply(old);
+      if (updated != null) {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.users + " SET attributes_json = ? WHERE user_id = ?")) {
+          ps.setString(1, updated.isEmpty() ? null : JsonValues.write(updated));
+          ps.setString(2, userId);
+          ps.executeUpdate();
+        }
+      }
+      return null;
+    }, "update the attributes of user " + userId);
+  }
+
+  @Override
+  public Map<String, Object> attributes(String userId) {
+    Prefetched p = prefetched.get(userId);
+    if (p != null && p.fresh()) {
+      return p.attributes();
+    }
+    return query("read the attributes of user " + userId, "SELECT attributes_json FROM " + t.users + " WHERE user_id = ?",
+        ps -> ps.setString(1, userId), rs -> rs.next() ? JsonValues.readMap(rs.getString(1)) : Map.of());
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  /** Commits the queued units, stops the committer threads and closes an owned H2 database. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    commits.close();
+    callbacks.shutdown();
+    try {
+      callbacks.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (ownedPool != null) {
+      ownedPool.dispose();
+    }
+  }
+
+  // ------------------------------------------------------------------ JDBC plumbing
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  @FunctionalInterface
+  private interface Reader<T> {
+    T read(ResultSet rs) throws SQLException;
+  }
+
+  /** One query in autocommit mode. */
+  private <T> T query(String what, String sql, Binder binder, Reader<T> reader) {
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      c.setAutoCommit(true);
+      binder.bind(ps);
+      try (ResultSet rs = ps.executeQuery()) {
+        return reader.read(rs);
+      }
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /** One update in autocommit mode; the count of rows it changed. */
+  private int update(String what, String sql, Binder binder) {
+    try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+      c.setAutoCommit(true);
+      binder.bind(ps);
+      return ps.executeUpdate();
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  /** Runs {@code work} in a transaction, once more after a deadlock or a unique-key race. */
+  private <T> T inTransaction(SqlWork<T> work, String what) throws SQLException {
+    for (int attempt = 1; ; attempt++) {
+      try (Connection c = dataSource.getConnection()) {
+        c.setAutoCommit(false);
+        try {
+          T result = work.run(c);
+          c.commit();
+          return result;
+        } catch (SQLException | RuntimeException e) {
+          try {
+            c.rollback();
+          } catch (SQLException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+          throw e;
+        } finally {
+          try {
+            c.setAutoCommit(true);
+          } catch (SQLException ignored) {
+            // A broken connection; the pool deals with it.
+          }
+        }
+      } catch (SQLException e) {
+        if (attempt >= 2 || !dialect.retryable(e)) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  private <T> T inTransactionUnchecked(SqlWork<T> work, String what) {
+    try {
+      return inTransaction(work, what);
+    } catch (SQLException e) {
+      throw failure(what, e);
+    }
+  }
+
+  private IllegalStateException failure(String what, SQLException e) {
+    return new IllegalStateException("the JdbcStore could not " + what + " on " + dialect + " (tables "
+        + t.prefix + "*): SQLState " + e.getSQLState() + ": " + e.getMessage(), e);
+  }
+
+  // ------------------------------------------------------------------ builder
+
+  /**
+   * Configures a {@link JdbcStore}; validates at {@link #build()}, which also creates or migrates
+   * the tables (unless {@link #createSchema(boolean) createSchema(false)}). Not thread-safe.
+   */
+  public static final class Builder {
+    private final DataSource dataSource;
+    private final JdbcConnectionPool ownedPool;
+    private Dialect dialect;
+    private String tablePrefix = "nudge_";
+    private boolean createSchema = true;
+    private Clock clock = Clock.systemUTC();
+    private Duration eventIdRetention = Duration.ofDays(7);
+    private int maxBatchSize = 500;
+    private Integer committers;
+
+    private Builder(DataSource dataSource, JdbcConnectionPool ownedPool) {
+      this.dataSource = dataSource;
+      this.ownedPool = ownedPool;
+    }
+
+    /** The database's dialect; detected from the connection's metadata when not set. */
+    public Builder dialect(Dialect dialect) {
+      this.dialect = Objects.requireNonNull(dialect, "dialect");
+      return this;
+    }
+
+    /**
+     * Prefix of every table name (default {@code nudge_}): a lower-case letter, then up to 29
+     * lower-case letters, digits or underscores. Lets several stores share one schema.
+     */
+    public Builder tablePrefix(String prefix) {
+      this.tablePrefix = prefix;
+      return this;
+    }
+
+    /**
+     * Whether {@link #build()} creates the tables and applies newer migrations (default true).
+     * When false it only checks that the schema version is current, for databases whose DDL a
+     * DBA applies from the shipped resources.
+     */
+    public Builder createSchema(boolean createSchema) {
+      this.createSchema = createSchema;
+      return this;
+    }
+
+    /** The clock the event-id retention is measured on (default the system clock, UTC). */
+    public Builder clock(Clock clock) {
+      this.clock = clock;
+      return this;
+    }
+
+    /** How long an event id is remembered for idempotency (default 7 days). */
+    public Builder eventIdRetention(Duration retention) {
+      this.eventIdRetention = retention;
+      return this;
+    }
+
+    /** Most units of work committed in one transaction (default 500). */
+    public Builder maxBatchSize(int units) {
+      this.maxBatchSize = units;
+      return this;
+    }
+
+    /**
+     * Committer threads, each with its own connection and transaction (default 1 on H2, whose
+     * commits serialize anyway, 2 elsewhere). A user always goes to the same committer, so one
+     * user's units keep their order.
+     */
+    public Builder committers(int threads) {
+      this.committers = threads;
+      return this;
+    }
+
+    /**
+     * Validates the settings, detects the dialect, creates or checks the schema and starts the
+     * committer threads.
+     *
+     * @throws IllegalArgumentException for an invalid setting, naming it
+     * @throws IllegalStateException when the database cannot be reached or its schema is not
+     *     usable
+     */
+    public JdbcStore build() {
+      if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {
+        throw new IllegalArgumentException("tablePrefix '" + tablePrefix + "' is not usable in table names; use a"
+            + " lower-case letter followed by up to 29 lower-case letters, digits or '_', such as nudge_");
+      }
+      if (clock == null) {
+        throw new IllegalArgumentException("clock is required; pass Clock.systemUTC() or a test clock");
+      }
+      if (eventIdRetention == null || eventIdRetention.isNegative() || eventIdRetention.isZero()) {
+        throw new IllegalArgumentException("eventIdRetention must be positive, was " + eventIdRetention);
+      }
+      if (maxBatchSize < 1 || maxBatchSize > 10_000) {
+        throw new IllegalArgumentException("maxBatchSize must be between 1 and 10000, was " + maxBatchSize);
+      }
+      if (committers != null && (committers < 1 || committers > 64)) {
+        throw new IllegalArgumentException("committers must be between 1 and 64, was " + committers);
+      }
+      Tables tables = new Tables(tablePrefix);
+      try {
+        Dialect d = dialect;
+        if (d == null) {
+          try (Connection c = dataSource.getConnection()) {
+            d = Dialect.detect(c.getMetaData());
+          }
+        }
+        if (createSchema) {
+          Schema.migrate(dataSource, d, tables);
+        } else {
+          Schema.verify(dataSource, tables);
+        }
+        return new JdbcStore(this, d);
+      } catch (SQLException e) {
+        if (ownedPool != null) {
+          ownedPool.dispose();
+        }
+        throw new IllegalStateException("the JdbcStore could not prepare its tables (prefix " + tablePrefix
+            + "): SQLState " + e.getSQLState() + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        if (ownedPool != null) {
+          ownedPool.dispose();
+        }
+        throw e;
+      }
+    }
+  }
+}
