@@ -12,7 +12,8 @@
  *   --users N        users tracked: a cart_add each, a purchase for half           [100000]
  *   --threads N      host threads calling track()                                  [16]
  *   --resolve N      due reminders resolved by one runDue() (10 per user)          [50000]
- *   --committers N   JdbcStore committer threads                 [the store default: 1 on H2, 2 else]
+ *   --committers N   JdbcStore committer threads                                 [the store default]
+ *   --batch N        JdbcStore maxBatchSize (units per group-commit transaction)  [the store default]
  *   --pg-url URL     PostgreSQL JDBC URL         [jdbc:postgresql://127.0.0.1:5432/test?user=postgres]
  */
 package dev.nudge.benchmarks;
@@ -63,13 +64,14 @@ public final class JdbcBench {
   private static final Instant START = Instant.parse("2026-03-02T10:00:00Z");
   private static final int BATCH = 1_000;
   private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "schema_version");
+      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
 
   private final List<String> databases = new ArrayList<>(List.of("h2", "postgres"));
   private int users = 100_000;
   private int threads = 16;
   private int resolve = 50_000;
   private int committers = 0;
+  private int maxBatch = 0;
   private String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private final List<String> figures = new ArrayList<>();
 
@@ -87,9 +89,10 @@ public final class JdbcBench {
         case "--threads" -> bench.threads = Integer.parseInt(value);
         case "--resolve" -> bench.resolve = Integer.parseInt(value);
         case "--committers" -> bench.committers = Integer.parseInt(value);
+        case "--batch" -> bench.maxBatch = Integer.parseInt(value);
         case "--pg-url" -> bench.pgUrl = value;
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; options: --db h2,postgres --users N --threads N --resolve N --committers N --pg-url URL");
+            + "; options: --db h2,postgres --users N --threads N --resolve N --committers N --batch N --pg-url URL");
       }
     }
     System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
@@ -122,7 +125,13 @@ public final class JdbcBench {
         dropTables(pool, "nbench_");
         b = JdbcStore.builder(pool).tablePrefix("nbench_");
       }
-      return (committers > 0 ? b.committers(committers) : b).build();
+      if (committers > 0) {
+        b.committers(committers);
+      }
+      if (maxBatch > 0) {
+        b.maxBatchSize(maxBatch);
+      }
+      return b.build();
     };
     try {
       progress("%s: track warm-up", db);

@@ -325,7 +325,7 @@ public final class Nudge implements AutoCloseable {
     private Duration maxRetryWindow = Duration.ofHours(24);
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean direct;
-    private String instanceId = "nudge-" + new ReminderIds().next().substring(0, 12);
+    private String instanceId = "nudge-" + new ReminderIds().next().substring(20); // random digits
 
     private Builder() {}
 

@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Claims due reminders in batches and hands them to the {@link Resolver}, on one owned thread.
  * A run resolves everything whose fire time is strictly before the clock's "now" when the run
  * starts, including steps that become due while it runs, and ends when all of it is settled.
- * Reminders of one user are decided in due order; different users proceed in parallel.
+ * Reminders are decided in due order: each claimed batch is handed to the store as one unit of
+ * work per reminder, in that order, without waiting (the store keeps one user's units in call
+ * order); different users proceed in parallel.
  */
 final class Scheduler implements AutoCloseable {
   /** Claim settings. */
@@ -98,7 +99,6 @@ final class Scheduler implements AutoCloseable {
    */
   int drain(Instant before) {
     int processed = 0;
-    Map<String, CompletableFuture<?>> lastDecision = new HashMap<>();
     List<CompletableFuture<Void>> settling = new ArrayList<>();
     while (true) {
       List<Reminder> batch = store.claimDue(before, settings.batchSize(), settings.lease(), settings.owner());
@@ -109,16 +109,14 @@ final class Scheduler implements AutoCloseable {
         // Settling may schedule steps or retries that are already due: wait, then claim again.
         CompletableFuture.allOf(settling.toArray(CompletableFuture[]::new)).join();
         settling.clear();
-        lastDecision.clear();
         continue;
       }
       batch.forEach(r -> claimed.put(r.id(), r));
+      // Decided in due order without waiting for one another: the store applies one user's units
+      // in call order, so a user's second reminder sees what deciding the first one stored, and
+      // a group-committing store can decide the whole batch in one transaction.
       for (Reminder r : batch) {
-        CompletableFuture<?> previous = lastDecision.get(r.userId());
-        CompletableFuture<CompletableFuture<Void>> decided = previous == null
-            ? resolveSafely(r)
-            : previous.handle((x, e) -> null).thenCompose(x -> resolveSafely(r));
-        lastDecision.put(r.userId(), decided);
+        CompletableFuture<CompletableFuture<Void>> decided = resolveSafely(r);
         settling.add(decided.thenCompose(settled -> settled).handle((ok, error) -> {
           claimed.remove(r.id());
           if (error != null) {

@@ -369,6 +369,199 @@ public abstract class StoreContract {
     assertThat(store.size()).isEqualTo(1);
   }
 
+  @Test
+  void aRenewedClaimIsNotTakenOverAfterItsFirstLeaseRanOut() {
+    Reminder r = reminder("r1", "cart", "u1", "", T0);
+    Reminder other = reminder("r2", "cart", "u2", "", T0);
+    save(r, other);
+    Instant claimedAt = T0.plusSeconds(1);
+    Duration lease = Duration.ofMinutes(1);
+    assertThat(store.claimDue(claimedAt, 10, lease, "A")).containsExactly(r, other);
+
+    // A long send: A's heartbeat at 40 s extends both claims by another minute.
+    Instant beat = claimedAt.plusSeconds(40);
+    assertThat(store.renewLeases(List.of(r, other), "A", beat.plus(lease))).isEqualTo(2);
+    Instant firstLeaseEnd = claimedAt.plus(lease);
+    assertThat(store.claimDue(firstLeaseEnd.plusSeconds(1), 10, lease, "B")).as("renewed").isEmpty();
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
+
+    assertThat(store.claimDue(beat.plus(lease).plusNanos(1000), 10, lease, "B"))
+        .as("taken over once the renewed lease ran out").containsExactly(r, other);
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "B"))).isTrue();
+  }
+
+  @Test
+  void renewLeasesExtendsOnlyTheOwnersClaimsAndCountsThem() {
+    Reminder mine = reminder("r1", "cart", "u1", "", T0);
+    Reminder theirs = reminder("r2", "cart", "u2", "", T0.plusMillis(1));
+    Reminder pending = reminder("r3", "cart", "u3", "", T0.plusSeconds(3600));
+    save(mine, theirs, pending);
+    Instant now = T0.plusSeconds(1);
+    Duration lease = Duration.ofMinutes(1);
+    assertThat(store.claimDue(now, 1, lease, "A")).containsExactly(mine);
+    assertThat(store.claimDue(now, 1, lease, "B")).containsExactly(theirs);
+    Reminder gone = reminder("never-saved", "cart", "u1", "", T0);
+
+    Instant until = now.plus(Duration.ofMinutes(5));
+    assertThat(store.renewLeases(List.of(mine, theirs, pending, gone), "A", until))
+        .as("only A's claim on r1").isEqualTo(1);
+    assertThat(store.renewLeases(List.of(mine), "A", now.plusSeconds(30)))
+        .as("a lease is never shortened").isZero();
+    assertThat(store.renewLeases(List.of(), "A", until)).isZero();
+
+    Instant afterFirstLease = now.plus(lease).plusSeconds(1);
+    assertThat(store.claimDue(afterFirstLease, 10, lease, "C"))
+        .as("B's claim was not renewed by A; A's was").containsExactly(theirs);
+    assertThat(this.<Boolean>run("u2", state -> state.isClaimedBy("r2", "B"))).isFalse();
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
+    assertThat(store.nextFireAt()).as("renewing did not claim the pending reminder").isEqualTo(T0.plusSeconds(3600));
+  }
+
+  @Test
+  void aSettledReminderIsNotRenewed() {
+    Reminder r = reminder("r1", "cart", "u1", "", T0);
+    save(r);
+    assertThat(store.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
+    run("u1", state -> {
+      state.delete("r1");
+      return null;
+    });
+    assertThat(store.renewLeases(List.of(r), "A", T0.plus(Duration.ofHours(1)))).isZero();
+  }
+
+  // ------------------------------------------------------------------ counters
+
+  @Test
+  void countsMoveWithTheirUnitAndShowInCounters() {
+    assertThat(store.counters()).isEmpty();
+    Reminder r = reminder("r1", "cart", "u1", "", T0.plusSeconds(60));
+    run("u1", state -> {
+      state.save(r);
+      state.count("cart", 0, Counter.TRIGGERED, 1);
+      state.count("cart", 0, Counter.SCHEDULED, 1);
+      state.count("cart", 0, Counter.SCHEDULED, 2);
+      state.count("cart", 1, Counter.suppressed(dev.nudge.SuppressionReason.NO_DEVICE), 1);
+      state.count("promo", 0, Counter.accepted(Platform.ANDROID), 5);
+      return null;
+    });
+    run("u2", state -> {
+      state.count("cart", 0, Counter.SCHEDULED, 4);
+      state.count("cart", 0, Counter.CANCELLED, 1);
+      return null;
+    });
+    assertThat(counter("cart", 0, Counter.TRIGGERED)).isEqualTo(1);
+    assertThat(counter("cart", 0, Counter.SCHEDULED)).isEqualTo(7);
+    assertThat(counter("cart", 0, Counter.CANCELLED)).isEqualTo(1);
+    assertThat(counter("cart", 1, "suppressed.NO_DEVICE")).isEqualTo(1);
+    assertThat(counter("promo", 0, "accepted.ANDROID")).isEqualTo(5);
+    assertThat(counter("cart", 1, Counter.SCHEDULED)).isZero();
+    assertThat(store.counters()).as("one entry per campaign, step and name")
+        .extracting(c -> c.campaignId() + "#" + c.step() + "." + c.name())
+        .doesNotHaveDuplicates()
+        .contains("cart#0.triggered", "cart#0.scheduled", "cart#0.cancelled", "cart#1.suppressed.NO_DEVICE",
+            "promo#0.accepted.ANDROID");
+  }
+
+  @Test
+  void theCountsOfAUnitThatThrowsAreRolledBackWithIt() {
+    run("u1", state -> {
+      state.count("cart", 0, Counter.SENT, 1);
+      return null;
+    });
+    IllegalStateException boom = new IllegalStateException("boom");
+    CompletableFuture<Object> failing = store.atomically("u1", state -> {
+      state.count("cart", 0, Counter.SENT, 10);
+      state.count("cart", 0, Counter.EXPIRED, 1);
+      state.save(reminder("r1", "cart", "u1", "", T0));
+      throw boom;
+    });
+    // Units queued with it (likely the same batch) keep their counts.
+    CompletableFuture<Object> sameUser = store.atomically("u1", state -> {
+      state.count("cart", 0, Counter.SENT, 100);
+      return null;
+    });
+    CompletableFuture<Object> otherUser = store.atomically("u2", state -> {
+      state.count("cart", 0, Counter.SENT, 1000);
+      return null;
+    });
+    assertThatThrownBy(() -> join(failing)).hasCause(boom);
+    join(sameUser);
+    join(otherUser);
+    assertThat(counter("cart", 0, Counter.SENT)).isEqualTo(1101);
+    assertThat(counter("cart", 0, Counter.EXPIRED)).isZero();
+    assertThat(store.size()).isZero();
+  }
+
+  @Test
+  void countsOfConcurrentUnitsAddUp() throws Exception {
+    int threads = 8;
+    int perThread = 250;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<CompletableFuture<Object>>>> submitted = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        submitted.add(pool.submit(() -> {
+          List<CompletableFuture<Object>> calls = new ArrayList<>();
+          for (int i = 0; i < perThread; i++) {
+            int n = i;
+            calls.add(store.atomically("u" + ((thread * perThread + i) % 37), state -> {
+              state.count("cart", 0, Counter.SENT, 1);
+              state.count("cart", n % 2, Counter.accepted(Platform.IOS), 2);
+              return null;
+            }));
+          }
+          return calls;
+        }));
+      }
+      for (Future<List<CompletableFuture<Object>>> f : submitted) {
+        f.get(60, TimeUnit.SECONDS).forEach(StoreContract::join);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(counter("cart", 0, Counter.SENT)).isEqualTo(threads * perThread);
+    assertThat(counter("cart", 0, "accepted.IOS") + counter("cart", 1, "accepted.IOS"))
+        .isEqualTo(2L * threads * perThread);
+    assertThat(counter("cart", 1, "accepted.IOS")).isEqualTo((long) threads * perThread);
+  }
+
+  @Test
+  void countersAreSharedByEveryStoreOnTheSameData() {
+    // A second instance of the same store (same database) sees and adds to the same counters.
+    NudgeStore second = sameDataStore();
+    if (second == null) {
+      return; // this store keeps its data in the process: nothing else can share it
+    }
+    opened.add(second);
+    run("u1", state -> {
+      state.count("cart", 0, Counter.SENT, 3);
+      return null;
+    });
+    join(second.atomically("u2", state -> {
+      state.count("cart", 0, Counter.SENT, 4);
+      return null;
+    }));
+    assertThat(counter("cart", 0, Counter.SENT)).isEqualTo(7);
+    assertThat(second.counters()).filteredOn(c -> c.name().equals(Counter.SENT))
+        .extracting(Counter::value).containsExactly(7L);
+  }
+
+  /** The sum of a counter as {@link ReminderStore#counters()} reports it; 0 when absent. */
+  protected long counter(String campaignId, int step, String name) {
+    return store.counters().stream()
+        .filter(c -> c.campaignId().equals(campaignId) && c.step() == step && c.name().equals(name))
+        .mapToLong(Counter::value).sum();
+  }
+
+  /**
+   * Another store over the same data as {@link #store} (another instance sharing its database),
+   * or {@code null} when the store cannot be shared; the default is {@code null}.
+   */
+  protected NudgeStore sameDataStore() {
+    return null;
+  }
+
   // ------------------------------------------------------------------ send history
 
   @Test

@@ -30,12 +30,23 @@ public enum Dialect {
 
     @Override
     String insertMissingUsers(String users, int n) {
-      StringBuilder sb = new StringBuilder("INSERT INTO ").append(users).append(" (user_id) SELECT x.u FROM (VALUES ");
-      for (int i = 0; i < n; i++) {
+      StringBuilder sb = new StringBuilder("INSERT INTO ").append(users)
+          .append(" (user_id) SELECT DISTINCT x.u FROM (VALUES ");
+      for (int i = 0; i < slots(n); i++) {
         sb.append(i == 0 ? "(?)" : ",(?)");
       }
       return sb.append(") AS x(u) WHERE NOT EXISTS (SELECT 1 FROM ").append(users)
           .append(" t WHERE t.user_id = x.u)").toString();
+    }
+
+    @Override
+    String addToCounter(String counters) {
+      return "MERGE INTO " + counters + " c USING (VALUES (CAST(? AS VARCHAR(256)), CAST(? AS INTEGER),"
+          + " CAST(? AS VARCHAR(64)), CAST(? AS SMALLINT), CAST(? AS BIGINT))) AS d(campaign_id, step, counter, shard,"
+          + " amount) ON c.campaign_id = d.campaign_id AND c.step = d.step AND c.counter = d.counter"
+          + " AND c.shard = d.shard WHEN MATCHED THEN UPDATE SET amount = c.amount + d.amount"
+          + " WHEN NOT MATCHED THEN INSERT (campaign_id, step, counter, shard, amount)"
+          + " VALUES (d.campaign_id, d.step, d.counter, d.shard, d.amount)";
     }
 
     @Override
@@ -49,6 +60,12 @@ public enum Dialect {
     String insertMissingUsers(String users, int n) {
       return "INSERT INTO " + users + " (user_id) SELECT u FROM unnest(CAST(? AS text[])) AS x(u) ORDER BY u"
           + " ON CONFLICT DO NOTHING";
+    }
+
+    @Override
+    String addToCounter(String counters) {
+      return "INSERT INTO " + counters + " AS c (campaign_id, step, counter, shard, amount) VALUES (?,?,?,?,?)"
+          + " ON CONFLICT (campaign_id, step, counter, shard) DO UPDATE SET amount = c.amount + EXCLUDED.amount";
     }
 
     @Override
@@ -76,10 +93,16 @@ public enum Dialect {
     String insertMissingUsers(String users, int n) {
       // Locks existing rows too, in the (sorted) order given, without a shared-lock upgrade.
       StringBuilder sb = new StringBuilder("INSERT INTO ").append(users).append(" (user_id) VALUES ");
-      for (int i = 0; i < n; i++) {
+      for (int i = 0; i < slots(n); i++) {
         sb.append(i == 0 ? "(?)" : ",(?)");
       }
       return sb.append(" ON DUPLICATE KEY UPDATE user_id = user_id").toString();
+    }
+
+    @Override
+    String addToCounter(String counters) {
+      return "INSERT INTO " + counters + " (campaign_id, step, counter, shard, amount) VALUES (?,?,?,?,?)"
+          + " ON DUPLICATE KEY UPDATE amount = amount + VALUES(amount)";
     }
 
     @Override
@@ -130,9 +153,19 @@ public enum Dialect {
         + "'; it supports H2, PostgreSQL, MySQL 8 and MariaDB 10.6+ (set one with JdbcStore.Builder.dialect)");
   }
 
+  /**
+   * How many parameters a list of {@code n} values is bound as: {@code n} up to 16, else the next
+   * power of two (the last value repeated). So a handful of statement texts cover every batch,
+   * and the database's statement cache keeps them parsed.
+   */
+  static int slots(int n) {
+    return n <= 16 ? n : Integer.highestOneBit(n - 1) << 1;
+  }
+
   private static String inList(String column, int n) {
-    StringBuilder sb = new StringBuilder(column.length() + 8 + 2 * n).append(column).append(" IN (");
-    for (int i = 0; i < n; i++) {
+    int slots = slots(n);
+    StringBuilder sb = new StringBuilder(column.length() + 8 + 2 * slots).append(column).append(" IN (");
+    for (int i = 0; i < slots; i++) {
       sb.append(i == 0 ? "?" : ",?");
     }
     return sb.append(')').toString();
@@ -141,6 +174,10 @@ public enum Dialect {
   private static int bindEach(PreparedStatement ps, int index, List<String> values) throws SQLException {
     for (String v : values) {
       ps.setString(index++, v);
+    }
+    String last = values.isEmpty() ? null : values.get(values.size() - 1);
+    for (int i = values.size(); i < slots(values.size()); i++) {
+      ps.setString(index++, last);
     }
     return index;
   }
@@ -163,6 +200,12 @@ public enum Dialect {
 
   /** Creates the user rows that do not exist yet for {@code n} user ids bound by {@link #bind}. */
   abstract String insertMissingUsers(String users, int n);
+
+  /**
+   * Adds to one counter shard row, creating it when missing: parameters campaign id, step,
+   * counter name, shard, delta.
+   */
+  abstract String addToCounter(String counters);
 
   /** Keeps concurrent schema migrations apart (inside the migration's transaction). */
   abstract void lockSchema(Connection c, String prefix) throws SQLException;

@@ -62,10 +62,13 @@ final class GroupCommit implements AutoCloseable {
       this.work = work;
     }
 
-    void run(SliceState state) {
+    void run(SliceState state, Counts batchCounts) {
       try {
         result = work.apply(state);
         failure = null;
+        if (state.counted() != null) {
+          batchCounts.addAll(state.counted());
+        }
       } catch (RuntimeException | Error e) {
         state.rollback();
         result = null;
@@ -91,6 +94,8 @@ final class GroupCommit implements AutoCloseable {
   private final int maxBatch;
   private final ExecutorService callbacks;
   private final Lane[] lanes;
+  /** Counter rows are spread over this many shards per counter (see {@link Lane#shard}). */
+  static final int SHARDS = 16;
   private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
   private volatile boolean closed;
 
@@ -104,8 +109,11 @@ final class GroupCommit implements AutoCloseable {
     this.maxBatch = maxBatch;
     this.callbacks = callbacks;
     this.lanes = new Lane[laneCount];
+    // Each lane of each store instance starts at a random shard, so instances sharing a database
+    // rarely write the same counter row (a collision only makes one commit wait for the other).
+    int salt = java.util.concurrent.ThreadLocalRandom.current().nextInt(SHARDS);
     for (int i = 0; i < laneCount; i++) {
-      lanes[i] = new Lane(i);
+      lanes[i] = new Lane(i, Math.floorMod(salt + i, SHARDS));
     }
     for (Lane lane : lanes) {
       lane.thread.start();
@@ -154,9 +162,12 @@ final class GroupCommit implements AutoCloseable {
     final LinkedBlockingQueue<Unit<?>> queue = new LinkedBlockingQueue<>();
     final Thread thread;
     final boolean prunes;
+    /** The counter shard this lane's transactions add to. */
+    final int shard;
     long nextPrune = System.nanoTime();
 
-    Lane(int index) {
+    Lane(int index, int shard) {
+      this.shard = shard;
       this.thread = new Thread(this, "nudge-jdbc-commit-" + index);
       this.thread.setDaemon(true);
       this.prunes = index == 0;
@@ -175,7 +186,7 @@ final class GroupCommit implements AutoCloseable {
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, maxBatch - 1);
-          commit(batch);
+          commit(batch, shard);
           batch.clear();
         } else if (closed) {
           return;
@@ -190,10 +201,10 @@ final class GroupCommit implements AutoCloseable {
 
   // ------------------------------------------------------------------ one batch
 
-  private void commit(List<Unit<?>> units) {
+  private void commit(List<Unit<?>> units, int shard) {
     for (int attempt = 1; ; attempt++) {
       try {
-        apply(units);
+        apply(units, shard);
         break;
       } catch (SQLException e) {
         if (attempt == 1 && dialect.retryable(e)) {
@@ -202,7 +213,7 @@ final class GroupCommit implements AutoCloseable {
         if (units.size() > 1 && isDataError(e)) {
           // One unit wrote something the database refuses: find it by committing them one by one.
           for (Unit<?> u : units) {
-            commit(List.of(u));
+            commit(List.of(u), shard);
           }
           return;
         }
@@ -233,7 +244,7 @@ final class GroupCommit implements AutoCloseable {
     return state != null && (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505")));
   }
 
-  private void apply(List<Unit<?>> units) throws SQLException {
+  private void apply(List<Unit<?>> units, int shard) throws SQLException {
     TreeMap<String, UserSlice> slices = new TreeMap<>();
     for (Unit<?> u : units) {
       slices.computeIfAbsent(u.userId, UserSlice::new);
@@ -249,8 +260,10 @@ final class GroupCommit implements AutoCloseable {
         load(c, userIds, slices);
         long now = EpochMicros.of(clock.instant());
         EventIds events = new EventIds();
-        runUnits(c, units, slices, events, now - retention.toNanos() / 1_000);
+        Counts counts = new Counts();
+        runUnits(c, units, slices, events, counts, now - retention.toNanos() / 1_000);
         write(c, slices.values(), events, now);
+        writeCounts(c, counts, shard);
         c.commit();
       } catch (SQLException | RuntimeException | Error e) {
         try {
@@ -324,14 +337,15 @@ final class GroupCommit implements AutoCloseable {
   }
 
   private void runUnits(Connection c, List<Unit<?>> units, Map<String, UserSlice> slices, EventIds events,
-      long retainedSince) throws SQLException {
+      Counts counts, long retainedSince) throws SQLException {
     while (true) {
       events.startPass();
+      counts.clear();
       for (UserSlice s : slices.values()) {
         s.reset();
       }
       for (Unit<?> u : units) {
-        u.run(new SliceState(slices.get(u.userId), events));
+        u.run(new SliceState(slices.get(u.userId), events), counts);
       }
       if (events.unknown.isEmpty()) {
         return;
@@ -370,12 +384,13 @@ final class GroupCommit implements AutoCloseable {
     List<SendRecord> sendsUpdated = new ArrayList<>();
     List<String[]> lastDeleted = new ArrayList<>();
     List<Object[]> lastInserted = new ArrayList<>();
+    List<Object[]> lastUpdated = new ArrayList<>();
     for (UserSlice s : slices) {
       for (Map.Entry<String, StoredReminder> e : s.reminders.entrySet()) {
         StoredReminder before = s.loadedReminders.get(e.getKey());
         if (before == null) {
           inserted.add(e.getValue());
-        } else if (!before.equals(e.getValue())) {
+        } else if (before != e.getValue() && !before.equals(e.getValue())) {
           updated.add(e.getValue());
         }
       }
@@ -403,10 +418,7 @@ final class GroupCommit implements AutoCloseable {
       for (Map.Entry<String, Instant> e : s.lastSent.entrySet()) {
         Instant before = s.loadedLastSent.get(e.getKey());
         if (!e.getValue().equals(before)) {
-          if (before != null) {
-            lastDeleted.add(new String[] {s.userId, e.getKey()});
-          }
-          lastInserted.add(new Object[] {s.userId, e.getKey(), e.getValue()});
+          (before == null ? lastInserted : lastUpdated).add(new Object[] {s.userId, e.getKey(), e.getValue()});
         }
       }
       for (String campaign : s.loadedLastSent.keySet()) {
@@ -416,15 +428,7 @@ final class GroupCommit implements AutoCloseable {
       }
     }
 
-    if (!deleted.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.reminders + " WHERE id = ?")) {
-        for (String id : deleted) {
-          ps.setString(1, id);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
+    deleteByIds(c, t.reminders, "id", deleted);
     if (!updated.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(t.updateReminder())) {
         for (StoredReminder r : updated) {
@@ -443,15 +447,7 @@ final class GroupCommit implements AutoCloseable {
         ps.executeBatch();
       }
     }
-    if (!sendsDeleted.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.sends + " WHERE reminder_id = ?")) {
-        for (String id : sendsDeleted) {
-          ps.setString(1, id);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
-    }
+    deleteByIds(c, t.sends, "reminder_id", sendsDeleted);
     if (!sendsUpdated.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.sends
           + " SET campaign_id = ?, step = ?, sent_at = ?, converted = ? WHERE reminder_id = ?")) {
@@ -493,6 +489,18 @@ final class GroupCommit implements AutoCloseable {
         ps.executeBatch();
       }
     }
+    if (!lastUpdated.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.lastSent
+          + " SET sent_at = ? WHERE user_id = ? AND campaign_id = ?")) {
+        for (Object[] row : lastUpdated) {
+          ps.setLong(1, EpochMicros.of((Instant) row[2]));
+          ps.setString(2, (String) row[0]);
+          ps.setString(3, (String) row[1]);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
     if (!lastInserted.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.lastSent
           + " (user_id, campaign_id, sent_at) VALUES (?,?,?)")) {
@@ -529,6 +537,37 @@ final class GroupCommit implements AutoCloseable {
         }
         ps.executeBatch();
       }
+    }
+  }
+
+  /** Deletes rows by key, a few hundred keys per statement. */
+  private void deleteByIds(Connection c, String table, String column, List<String> ids) throws SQLException {
+    for (int from = 0; from < ids.size(); from += 512) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE "
+          + dialect.anyOf(column, chunk.size()))) {
+        dialect.bind(c, ps, 1, chunk);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** Adds the batch's counter deltas to this lane's shard rows, in key order, in one batch. */
+  private void writeCounts(Connection c, Counts counts, int shard) throws SQLException {
+    Map<Counts.Key, Long> deltas = counts.nonZero();
+    if (deltas.isEmpty()) {
+      return;
+    }
+    try (PreparedStatement ps = c.prepareStatement(dialect.addToCounter(t.counters))) {
+      for (Map.Entry<Counts.Key, Long> e : deltas.entrySet()) {
+        ps.setString(1, e.getKey().campaignId());
+        ps.setInt(2, e.getKey().step());
+        ps.setString(3, e.getKey().counter());
+        ps.setInt(4, shard);
+        ps.setLong(5, e.getValue());
+        ps.addBatch();
+      }
+      ps.executeBatch();
     }
   }
 

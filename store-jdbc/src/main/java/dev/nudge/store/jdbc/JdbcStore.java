@@ -2,6 +2,7 @@ package dev.nudge.store.jdbc;
 
 import dev.nudge.Device;
 import dev.nudge.Platform;
+import dev.nudge.spi.Counter;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.UserState;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -97,8 +99,10 @@ public final class JdbcStore implements NudgeStore {
       thread.setDaemon(true);
       return thread;
     });
-    int committers = b.committers != null ? b.committers : dialect == Dialect.H2 ? 1 : 2;
-    this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, b.maxBatchSize,
+    int committers = b.committers != null ? b.committers : 2;
+    // H2's cost is mostly per commit (each writes a chunk of changed pages): fewer, larger ones.
+    int maxBatch = b.maxBatchSize != null ? b.maxBatchSize : dialect == Dialect.H2 ? 2000 : 500;
+    this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, maxBatch,
         committers, callbacks);
   }
 
@@ -123,7 +127,7 @@ public final class JdbcStore implements NudgeStore {
       name = name.substring(0, name.length() - ".mv.db".length());
     }
     // WRITE_DELAY=0: every commit is written to the file before it returns (no 0.5 s window).
-    return h2Pool("jdbc:h2:file:" + name + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000");
+    return h2Pool("jdbc:h2:file:" + name + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64");
   }
 
   /** A store in an H2 database file, with every default (see {@link #builder(Path)}). */
@@ -140,7 +144,7 @@ public final class JdbcStore implements NudgeStore {
       throw new IllegalArgumentException("in-memory H2 database name must be 1-64 letters, digits, '_' or '-', was "
           + name);
     }
-    return h2Pool("jdbc:h2:mem:" + name + ";LOCK_TIMEOUT=10000").build();
+    return h2Pool("jdbc:h2:mem:" + name + ";LOCK_TIMEOUT=10000;QUERY_CACHE_SIZE=64").build();
   }
 
   private static Builder h2Pool(String url) {
@@ -226,16 +230,14 @@ public final class JdbcStore implements NudgeStore {
               }
             }
           }
-          if (!ids.isEmpty()) {
+          for (int from = 0; from < ids.size(); from += 512) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
             try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
-                + " SET owner = ?, lease_until = ? WHERE id = ?")) {
-              for (String id : ids) {
-                ps.setString(1, owner);
-                ps.setLong(2, until);
-                ps.setString(3, id);
-                ps.addBatch();
-              }
-              ps.executeBatch();
+                + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size()))) {
+              ps.setString(1, owner);
+              ps.setLong(2, until);
+              dialect.bind(c, ps, 3, chunk);
+              ps.executeUpdate();
             }
           }
           return null;
@@ -287,6 +289,47 @@ public final class JdbcStore implements NudgeStore {
       prefetched.put(u, new Prefetched(List.copyOf(devices.getOrDefault(u, List.of())),
           attributes.getOrDefault(u, Map.of()), readAt));
     }
+  }
+
+  /**
+   * Extends {@code owner}'s claims on these reminders to {@code until}, in one short transaction
+   * per few hundred reminders. A claim another instance took over, a reminder settled or
+   * released meanwhile, and a lease already running to {@code until} or later are left alone.
+   */
+  @Override
+  public int renewLeases(Collection<Reminder> claimed, String owner, Instant until) {
+    Objects.requireNonNull(owner, "owner");
+    long untilMicros = EpochMicros.of(until);
+    // Sorted, so concurrent renewals and claims lock rows in one order.
+    List<String> ids = claimed.stream().map(Reminder::id).distinct().sorted().toList();
+    int renewed = 0;
+    for (int from = 0; from < ids.size(); from += 500) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
+      renewed += inTransactionUnchecked(c -> {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders + " SET lease_until = ? WHERE "
+            + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until < ?")) {
+          ps.setLong(1, untilMicros);
+          int i = dialect.bind(c, ps, 2, chunk);
+          ps.setString(i++, owner);
+          ps.setLong(i, untilMicros);
+          return ps.executeUpdate();
+        }
+      }, "renew " + chunk.size() + " lease(s) of " + owner);
+    }
+    return renewed;
+  }
+
+  /** Every counter, summed over its shard rows (one query). */
+  @Override
+  public List<Counter> counters() {
+    return query("read the counters", "SELECT campaign_id, step, counter, SUM(amount) FROM " + t.counters
+        + " GROUP BY campaign_id, step, counter", ps -> {}, rs -> {
+          List<Counter> out = new ArrayList<>();
+          while (rs.next()) {
+            out.add(new Counter(rs.getString(1), rs.getInt(2), rs.getString(3), rs.getLong(4)));
+          }
+          return out;
+        });
   }
 
   @Override
@@ -614,7 +657,7 @@ public final class JdbcStore implements NudgeStore {
     private boolean createSchema = true;
     private Clock clock = Clock.systemUTC();
     private Duration eventIdRetention = Duration.ofDays(7);
-    private int maxBatchSize = 500;
+    private Integer maxBatchSize;
     private Integer committers;
 
     private Builder(DataSource dataSource, JdbcConnectionPool ownedPool) {
@@ -659,16 +702,16 @@ public final class JdbcStore implements NudgeStore {
       return this;
     }
 
-    /** Most units of work committed in one transaction (default 500). */
+    /** Most units of work committed in one transaction (default 2000 on H2, 500 elsewhere). */
     public Builder maxBatchSize(int units) {
       this.maxBatchSize = units;
       return this;
     }
 
     /**
-     * Committer threads, each with its own connection and transaction (default 1 on H2, whose
-     * commits serialize anyway, 2 elsewhere). A user always goes to the same committer, so one
-     * user's units keep their order.
+     * Committer threads, each with its own connection and transaction (default 2: on H2 one
+     * runs its statements while the other's commit writes to the file). A user always goes to
+     * the same committer, so one user's units keep their order.
      */
     public Builder committers(int threads) {
       this.committers = threads;
@@ -694,7 +737,7 @@ public final class JdbcStore implements NudgeStore {
       if (eventIdRetention == null || eventIdRetention.isNegative() || eventIdRetention.isZero()) {
         throw new IllegalArgumentException("eventIdRetention must be positive, was " + eventIdRetention);
       }
-      if (maxBatchSize < 1 || maxBatchSize > 10_000) {
+      if (maxBatchSize != null && (maxBatchSize < 1 || maxBatchSize > 10_000)) {
         throw new IllegalArgumentException("maxBatchSize must be between 1 and 10000, was " + maxBatchSize);
       }
       if (committers != null && (committers < 1 || committers > 64)) {

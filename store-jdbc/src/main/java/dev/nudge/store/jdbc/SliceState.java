@@ -24,6 +24,7 @@ final class SliceState implements UserState {
   private List<SendRecord> savedSends;
   private Map<String, Instant> savedLastSent;
   private List<String> recordedEvents;
+  private Counts counted;
 
   SliceState(UserSlice slice, EventIds events) {
     this.slice = slice;
@@ -40,6 +41,12 @@ final class SliceState implements UserState {
     if (recordedEvents != null) {
       recordedEvents.forEach(events::forget);
     }
+    counted = null;
+  }
+
+  /** What this unit counted, or {@code null} when nothing. */
+  Counts counted() {
+    return counted;
   }
 
   private void beforeWrite() {
@@ -204,5 +211,13 @@ final class SliceState implements UserState {
     }
     beforeWrite();
     slice.sends.removeIf(s -> s.sentAt().isBefore(before));
+  }
+
+  @Override
+  public void count(String campaignId, int step, String counter, long delta) {
+    if (counted == null) {
+      counted = new Counts();
+    }
+    counted.add(campaignId, step, counter, delta);
   }
 }

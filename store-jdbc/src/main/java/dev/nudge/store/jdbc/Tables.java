@@ -22,6 +22,7 @@ final class Tables {
   final String sends;
   final String lastSent;
   final String events;
+  final String counters;
   final String schemaVersion;
 
   Tables(String prefix) {
@@ -32,6 +33,7 @@ final class Tables {
     this.sends = prefix + "sends";
     this.lastSent = prefix + "last_sent";
     this.events = prefix + "events";
+    this.counters = prefix + "counters";
     this.schemaVersion = prefix + "schema_version";
   }
 

@@ -9,9 +9,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 class H2StoreContractTest extends StoreContract {
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
+  private javax.sql.DataSource current;
+  private Clock clock;
+
   @Override
   protected NudgeStore newStore(Clock clock) {
-    return JdbcStore.builder(pool("contract-" + DATABASES.incrementAndGet())).clock(clock).build();
+    this.clock = clock;
+    current = pool("contract-" + DATABASES.incrementAndGet());
+    return JdbcStore.builder(current).clock(clock).build();
+  }
+
+  @Override
+  protected NudgeStore sameDataStore() {
+    return JdbcStore.builder(current).clock(clock).build();
   }
 
   private static javax.sql.DataSource pool(String name) {

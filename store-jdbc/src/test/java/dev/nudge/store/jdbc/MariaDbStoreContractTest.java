@@ -29,4 +29,9 @@ class MariaDbStoreContractTest extends StoreContract {
     org.assertj.core.api.Assertions.assertThat(store.dialect()).isEqualTo(Dialect.MYSQL);
     return store;
   }
+
+  @Override
+  protected NudgeStore sameDataStore() {
+    return JdbcStore.builder(dataSource).tablePrefix(PREFIX).build();
+  }
 }

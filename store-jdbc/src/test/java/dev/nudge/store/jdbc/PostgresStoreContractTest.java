@@ -29,4 +29,9 @@ class PostgresStoreContractTest extends StoreContract {
     org.assertj.core.api.Assertions.assertThat(store.dialect()).isEqualTo(Dialect.POSTGRESQL);
     return store;
   }
+
+  @Override
+  protected NudgeStore sameDataStore() {
+    return JdbcStore.builder(dataSource).tablePrefix(PREFIX).build();
+  }
 }

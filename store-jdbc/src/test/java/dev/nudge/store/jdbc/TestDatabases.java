@@ -23,7 +23,7 @@ final class TestDatabases {
   static final String MARIADB_URL = "NUDGE_TEST_MARIADB_URL";
 
   private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "schema_version");
+      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
 
   private TestDatabases() {}
 

@@ -1,0 +1,131 @@
+package dev.nudge.store.jdbc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nudge.spi.Counter;
+import dev.nudge.spi.Reminder;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import javax.sql.DataSource;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A database created by an older release (schema version 1, before the counters table) is
+ * upgraded in place by the next store that opens it, and keeps its reminders.
+ */
+class SchemaMigrationTest {
+  private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+  private static final String PREFIX = "nt_migrate_";
+
+  @TempDir
+  Path dir;
+
+  private final Reminder pending = Reminder.create("r-v1", "cart", 0, "sara", "c-1", T0.minusSeconds(60),
+      Map.of("item_name", "Yoga mat"), T0);
+
+  @Test
+  void anH2FileAtVersion1IsMigratedAndKeepsItsReminders() throws SQLException {
+    Path file = dir.resolve("old");
+    JdbcConnectionPool v1 = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath(), "sa", "");
+    try {
+      createVersion1(v1, Dialect.H2, "nudge_");
+    } finally {
+      v1.dispose();
+    }
+    // The conveniences open the file with their own pool; nothing else needs to know its version.
+    upgradesInPlace(() -> JdbcStore.h2(file), () -> JdbcStore.builder(file).createSchema(false).build());
+    try (JdbcStore again = JdbcStore.h2(file)) {
+      assertThat(again.size()).as("migrating twice changes nothing").isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aPostgresSchemaAtVersion1IsMigrated() throws SQLException {
+    DataSource ds = TestDatabases.postgres();
+    try {
+      serverUpgrade(ds, Dialect.POSTGRESQL);
+    } finally {
+      TestDatabases.dropTables(ds, PREFIX);
+      TestDatabases.close(ds);
+    }
+  }
+
+  @Test
+  void aMariaDbSchemaAtVersion1IsMigrated() throws SQLException {
+    DataSource ds = TestDatabases.mariadb();
+    try {
+      serverUpgrade(ds, Dialect.MYSQL);
+    } finally {
+      TestDatabases.dropTables(ds, PREFIX);
+      TestDatabases.close(ds);
+    }
+  }
+
+  private void serverUpgrade(DataSource ds, Dialect dialect) throws SQLException {
+    TestDatabases.dropTables(ds, PREFIX);
+    createVersion1(ds, dialect, PREFIX);
+    upgradesInPlace(() -> JdbcStore.builder(ds).tablePrefix(PREFIX).build(),
+        () -> JdbcStore.builder(ds).tablePrefix(PREFIX).createSchema(false).build());
+    assertThat(versions(ds, PREFIX)).containsExactly(1, 2);
+  }
+
+  /** What release 1 left behind: its tables, its version row, and one pending reminder. */
+  private void createVersion1(DataSource ds, Dialect dialect, String prefix) throws SQLException {
+    Tables t = new Tables(prefix);
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      c.setAutoCommit(true);
+      for (String sql : Schema.statements(dialect, "V1__create.sql", prefix)) {
+        s.execute(sql);
+      }
+      s.execute("INSERT INTO " + t.schemaVersion + " (version, description, applied_at) VALUES (1, 'create', 0)");
+      try (PreparedStatement ps = c.prepareStatement(t.insertReminder())) {
+        Tables.bindReminder(ps, StoredReminder.pending(pending), false);
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  private void upgradesInPlace(Supplier<JdbcStore> migrating, Supplier<JdbcStore> checking) {
+    assertThatThrownBy(checking::get).as("with createSchema off, an old schema is refused")
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("version 1").hasMessageContaining("V2__counters.sql");
+    try (JdbcStore store = migrating.get()) {
+      assertThat(store.size()).isEqualTo(1);
+      assertThat(store.nextFireAt()).isEqualTo(T0);
+      assertThat(store.counters()).isEmpty();
+      store.atomically("sara", state -> {
+        state.count("cart", 0, Counter.SENT, 1);
+        return null;
+      }).join();
+      assertThat(store.counters()).containsExactly(new Counter("cart", 0, Counter.SENT, 1));
+      assertThat(store.claimDue(T0.plusSeconds(1), 10, Duration.ofMinutes(1), "A")).containsExactly(pending);
+    }
+    try (JdbcStore store = checking.get()) {
+      assertThat(store.counters()).as("kept").containsExactly(new Counter("cart", 0, Counter.SENT, 1));
+    }
+  }
+
+  private static List<Integer> versions(DataSource ds, String prefix) throws SQLException {
+    List<Integer> out = new ArrayList<>();
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT version FROM " + prefix + "schema_version ORDER BY version")) {
+      while (rs.next()) {
+        out.add(rs.getInt(1));
+      }
+    }
+    return out;
+  }
+}
