@@ -15,13 +15,19 @@ import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
+import dev.nudge.core.InMemoryStore;
 import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.NudgeStore;
+import dev.nudge.store.jdbc.JdbcStore;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.testing.TestClock;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -42,18 +48,23 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 
 /**
- * The cart-abandonment campaign on a day of simulated shop traffic.
+ * The cart-abandonment campaign on simulated shop traffic, one day per run.
  *
- * <p>A few hundred shoppers with iOS and Android devices (English and Persian) add an item to their
- * cart in the app. Some buy in the app before the reminder is due, some buy on the web site, the
- * rest leave; those get a push two hours later and a second one a day after that, unless they buy
- * in between. A few of them buy because of the push, which counts as a conversion.
+ * <p>Each day 400 new shoppers with iOS and Android devices (English and Persian) add an item to
+ * their cart in the app. Some buy in the app before the reminder is due, some buy on the web
+ * site, the rest leave; those get a push two hours later and a second one a day after that,
+ * unless they buy in between. A few of them buy because of the push, which counts as a
+ * conversion.
+ *
+ * <p>The engine keeps its state in an H2 file ({@code nudge-demo/demo.mv.db}) through the JDBC
+ * store, so a second run continues where the first left off: the second pushes still pending at
+ * the end of day 1 go out on day 2, and the statistics add up over the runs.
  *
  * <p>Time is a {@link TestClock} moved in five-minute steps (and to each event's time), with
- * {@link Nudge#runDue()} after every move, so a simulated day and a half takes a few seconds. The
- * push services are {@link DemoTransport}s: they throttle now and then and report two uninstalled
- * apps, so the run shows retries and token retirement. Everything is seeded: each run prints the
- * same figures.
+ * {@link Nudge#runDue()} after every move, so a simulated day takes a few seconds. The push
+ * services are {@link DemoTransport}s: they throttle now and then and report uninstalled apps, so
+ * the run shows retries and token retirement. Everything is seeded: each day prints the same
+ * figures on every machine.
  *
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl examples exec:java}.
  */
@@ -62,12 +73,10 @@ public final class CartAbandonmentDemo {
 
   private static final long SEED = 20260302L;
   private static final int SHOPPERS = 400;
-  private static final Instant START = Instant.parse("2026-03-02T07:00:00Z");
-  private static final Instant TRAFFIC_FROM = Instant.parse("2026-03-02T08:00:00Z");
+  /** Day 1 of the demo shop; each run simulates the day after the previous run's. */
+  private static final Instant FIRST_DAY = Instant.parse("2026-03-02T07:00:00Z");
   private static final Duration TRAFFIC_HOURS = Duration.ofHours(12);
-  private static final Instant END = Instant.parse("2026-03-04T06:00:00Z");
   private static final Duration TICK = Duration.ofMinutes(5);
-  private static final Instant FIRST_PROGRESS = Instant.parse("2026-03-02T12:00:00Z");
   private static final Duration PROGRESS_EVERY = Duration.ofHours(6);
 
   private static final DateTimeFormatter TIME =
@@ -102,8 +111,13 @@ public final class CartAbandonmentDemo {
   record Planned(Instant at, long seq, Event event) {}
 
   private final PrintStream out;
-  private final TestClock clock = new TestClock(START);
-  private final Random random = new Random(SEED);
+  private final int day;
+  private final Path dir;
+  private final Instant start;
+  private final Instant trafficFrom;
+  private final Instant end;
+  private final TestClock clock;
+  private final Random random;
   private final Queue<OutcomeReport> sends = new ConcurrentLinkedQueue<>();
   private final Queue<String> notices = new ConcurrentLinkedQueue<>();
   private final PriorityQueue<Planned> timeline =
@@ -116,15 +130,49 @@ public final class CartAbandonmentDemo {
   private int webPurchases;
   private int cancelledByTrack;
 
-  private CartAbandonmentDemo(PrintStream out) {
+  private CartAbandonmentDemo(PrintStream out, int day, Path dir) {
     this.out = out;
+    this.day = day;
+    this.dir = dir;
+    this.start = FIRST_DAY.plus(Duration.ofDays(day - 1L));
+    this.trafficFrom = start.plus(Duration.ofHours(1));
+    this.end = start.plus(Duration.ofDays(1));
+    this.clock = new TestClock(start);
+    this.random = new Random(SEED + day);
   }
 
-  /** Runs the simulation and prints what happened. */
-  public static void main(String[] args) {
+  /**
+   * Runs one simulated day and prints what happened. The reminders, devices and statistics are
+   * kept in an H2 file under {@code nudge-demo/} (the {@code nudge.demo.dir} system property moves
+   * it), so the next run continues with the next day: the reminders left pending are sent then.
+   * {@code --reset} starts over at day 1; {@code --memory} keeps nothing.
+   */
+  public static void main(String[] args) throws IOException {
     // The Persian variant must print as Persian whatever the platform's default encoding is.
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-    new CartAbandonmentDemo(out).run();
+    List<String> options = List.of(args);
+    for (String a : options) {
+      if (!a.equals("--reset") && !a.equals("--memory")) {
+        System.err.println("unknown option " + a + "; usage: demo [--reset] [--memory]");
+        System.exit(2);
+      }
+    }
+    boolean memory = options.contains("--memory");
+    Path dir = Path.of(System.getProperty("nudge.demo.dir", "nudge-demo"));
+    if (options.contains("--reset") && Files.isDirectory(dir)) {
+      try (var files = Files.walk(dir)) {
+        for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+          Files.delete(f);
+        }
+      }
+    }
+    Path dayFile = dir.resolve("last-day.txt");
+    int day = memory || !Files.exists(dayFile) ? 1 : Integer.parseInt(Files.readString(dayFile).trim()) + 1;
+    NudgeStore store = memory ? new InMemoryStore() : JdbcStore.h2(Files.createDirectories(dir).resolve("demo"));
+    new CartAbandonmentDemo(out, day, memory ? null : dir).run(store);
+    if (!memory) {
+      Files.writeString(dayFile, day + "\n");
+    }
     out.flush();
   }
 
@@ -162,7 +210,7 @@ public final class CartAbandonmentDemo {
         .build();
   }
 
-  private void run() {
+  private void run(NudgeStore store) {
     List<Shopper> all = shoppers();
     Set<String> deadTokens = uninstalledApps(all);
     DemoTransport apns = new DemoTransport(Platform.IOS, clock, deadTokens, Duration.ofMinutes(10));
@@ -170,6 +218,7 @@ public final class CartAbandonmentDemo {
 
     try (Nudge nudge = Nudge.builder()
         .clock(clock)
+        .store(store)
         .transport(apns)
         .transport(fcm)
         .listener(new Observer())
@@ -192,12 +241,21 @@ public final class CartAbandonmentDemo {
       }
       plan(all);
 
-      out.println("Nudge cart-abandonment demo");
+      out.printf("Nudge cart-abandonment demo, day %d%n", day);
+      if (dir == null) {
+        out.println("  in memory (--memory): nothing is kept");
+      } else if (day == 1) {
+        out.printf("  store: H2 file %s; run again to continue with day 2 (--reset starts over)%n",
+            dir.resolve("demo.mv.db"));
+      } else {
+        out.printf("  store: H2 file %s, continuing where day %d left off: %d reminders pending%n",
+            dir.resolve("demo.mv.db"), day - 1, nudge.pendingReminders());
+      }
       out.printf("  %d shoppers (%d with locale fa), %d devices (%d iOS, %d Android), seed %d%n",
-          all.size(), persian, devices, ios, devices - ios, SEED);
+          all.size(), persian, devices, ios, devices - ios, SEED + day);
       out.println("  cart_add --2h--> push --24h--> second push; a purchase in the app or on the web stops it (per cart_id)");
       out.printf("  simulated clock %s to %s UTC in %d-minute steps, nudge.runDue() after each%n%n",
-          TIME.format(START), TIME.format(END), TICK.toMinutes());
+          TIME.format(start), TIME.format(end), TICK.toMinutes());
 
       simulate(nudge);
 
@@ -213,9 +271,9 @@ public final class CartAbandonmentDemo {
   }
 
   private void simulate(Nudge nudge) {
-    Instant nextTick = START.plus(TICK);
-    Instant nextProgress = FIRST_PROGRESS;
-    while (nextTick.compareTo(END) <= 0) {
+    Instant nextTick = start.plus(TICK);
+    Instant nextProgress = start.plus(Duration.ofHours(5));
+    while (nextTick.compareTo(end) <= 0) {
       Planned p = timeline.peek();
       if (p != null && p.at().isBefore(nextTick)) {
         timeline.poll();
@@ -266,8 +324,7 @@ public final class CartAbandonmentDemo {
 
   private void progress(Nudge nudge) {
     StepStats t = nudge.stats(CAMPAIGN).total();
-    long pending = t.scheduled() - t.restarted() - t.cancelled() - t.suppressedTotal() - t.expired()
-        - t.sent() - t.failed();
+    long pending = nudge.pendingReminders();
     out.printf("%s  carts %3d  purchases %3d (web %2d)  pending %3d  cancelled %3d  sent %3d  converted %2d%n",
         TIME.format(clock.instant()), carts, purchases, webPurchases, pending, t.cancelled(), t.sent(),
         t.converted());
@@ -277,7 +334,8 @@ public final class CartAbandonmentDemo {
 
   private List<Shopper> shoppers() {
     List<Shopper> all = new ArrayList<>();
-    for (int i = 1; i <= SHOPPERS; i++) {
+    for (int n = 1; n <= SHOPPERS; n++) {
+      int i = (day - 1) * SHOPPERS + n; // new shoppers every day
       String id = String.format("shopper-%04d", i);
       boolean persian = random.nextDouble() < 0.25;
       String language = persian ? "fa" : "en";
@@ -303,7 +361,7 @@ public final class CartAbandonmentDemo {
       } else {
         buyAfter = Duration.ofMinutes(5 + random.nextInt(110));  // before the 2h reminder is due
       }
-      Instant cartAddAt = TRAFFIC_FROM.plus(Duration.ofMinutes(random.nextInt((int) TRAFFIC_HOURS.toMinutes())));
+      Instant cartAddAt = trafficFrom.plus(Duration.ofMinutes(random.nextInt((int) TRAFFIC_HOURS.toMinutes())));
       Shopper s = new Shopper(id, firstName, language, List.copyOf(devices), plan, persuaded,
           "c-" + (10_000 + i), random.nextInt(CATALOG.length), cartAddAt, buyAfter);
       all.add(s);

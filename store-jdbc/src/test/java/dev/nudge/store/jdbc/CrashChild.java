@@ -1,0 +1,76 @@
+package dev.nudge.store.jdbc;
+
+import dev.nudge.Outcome;
+import dev.nudge.OutcomeReport;
+import dev.nudge.core.Nudge;
+import dev.nudge.spi.NudgeListener;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.postgresql.ds.PGConnectionPoolDataSource;
+
+/**
+ * The instance {@link CrashRecoveryTest} kills: a started engine on PostgreSQL whose transport
+ * takes about 2 ms per send on two threads and appends {@code D <reminderId> <collapseId>} to a
+ * file for each delivery, and {@code S <userId>} for each {@code SENT} outcome. Each line is one
+ * unbuffered write, so what the kernel has survives {@code kill -9}.
+ *
+ * <p>Arguments: the PostgreSQL JDBC URL, the table prefix, the file. Exits on its own after
+ * two minutes, so that a parent that died cannot leave it running.
+ */
+public final class CrashChild {
+  static final String CAMPAIGN = "crash";
+  static final Duration LEASE = Duration.ofSeconds(2);
+
+  private CrashChild() {}
+
+  public static void main(String[] args) throws Exception {
+    PGConnectionPoolDataSource pg = new PGConnectionPoolDataSource();
+    pg.setURL(args[0]);
+    JdbcConnectionPool pool = JdbcConnectionPool.create(pg);
+    pool.setMaxConnections(16);
+    try (OutputStream log = Files.newOutputStream(Path.of(args[2]), StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND)) {
+      Nudge nudge = Nudge.builder()
+          .store(JdbcStore.builder(pool).tablePrefix(args[1]).build())
+          .transport(new PacedTransport(Duration.ofMillis(2), 2,
+              (device, n) -> line(log, "D " + n.reminderId() + " " + n.collapseId())))
+          .listener(new NudgeListener() {
+            @Override
+            public void onOutcome(OutcomeReport report) {
+              if (report.outcome() == Outcome.SENT) {
+                line(log, "S " + report.userId());
+              }
+            }
+          })
+          .instanceId("crash-child")
+          .lease(LEASE)
+          .pollInterval(Duration.ofMillis(100))
+          .build();
+      nudge.define(CrashRecoveryTest.campaign());
+      nudge.start();
+      System.out.println("started");
+      TimeUnit.MINUTES.sleep(2);
+      System.out.println("not killed within two minutes; exiting");
+      System.exit(2);
+    }
+  }
+
+  private static void line(OutputStream log, String line) {
+    byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+    synchronized (log) {
+      try {
+        log.write(bytes);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
