@@ -73,7 +73,7 @@ public final class Nudge implements AutoCloseable {
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
     this.resolver = new Resolver(clock, store, rules, listeners, ids, transports, b.maxInFlight,
-        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
+        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.lease, b.maxRetryWindow,
             new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, resolver, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));

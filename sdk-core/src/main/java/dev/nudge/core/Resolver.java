@@ -32,6 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Resolves one claimed reminder, in the order {@code SEMANTICS.md} gives: expiry, quiet hours,
@@ -42,7 +44,7 @@ import java.util.concurrent.Semaphore;
  */
 final class Resolver {
   /** What the engine needs to resolve reminders; fixed at build time. */
-  record Settings(String owner, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
+  record Settings(String owner, Duration lease, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
 
   private final Clock clock;
   private final NudgeStore store;
@@ -94,7 +96,7 @@ final class Resolver {
     CompiledCampaign c = rules.get(r.campaignId());
     List<Device> devices = store.activeDevices(r.userId());
     Map<String, Object> attributes = store.attributes(r.userId());
-    return store.atomically(r.userId(), state -> decide(state, r, c, devices, attributes, now))
+    return storeOutcome(r, state -> decide(state, r, c, devices, attributes, now))
         .thenApply(d -> d.act(this));
   }
 
@@ -383,7 +385,7 @@ final class Resolver {
       Instant next = now.plus(settings.backoff().delay(r.attempt() + 1, retryAfter));
       if (next.isBefore(deadline)) {
         Reminder later = r.afterAttempt(send.sentAt(), next, retry, accepted);
-        return store.atomically(r.userId(), state -> {
+        return storeOutcome(r, state -> {
           countAll(state, r, counts);
           if (state.isClaimedBy(r.id(), settings.owner())) {
             state.save(later);
@@ -397,7 +399,7 @@ final class Resolver {
     Instant at = outcome == Outcome.EXPIRED ? now : send.sentAt();
     Reminder settled = r.afterAttempt(send.sentAt(), r.fireAt(), List.of(), accepted);
     int devices = total;
-    return store.atomically(r.userId(), state -> {
+    return storeOutcome(r, state -> {
       countAll(state, r, counts);
       return state.isClaimedBy(r.id(), settings.owner())
           ? finish(state, settled, send.campaign(), outcome, null, at) : null;
@@ -407,6 +409,36 @@ final class Resolver {
             published(ended, devices, send.first());
           }
         });
+  }
+
+  /**
+   * Stores a decision or what a delivery attempt did, for a reminder this instance has claimed.
+   * A store that is down is retried with backoff (up to {@code maxRetryWindow}) rather than
+   * leaving the claim to run out, when the reminder would be claimed and, if it had gone out
+   * already, sent again; no other instance can claim it while the store is down. Meanwhile the
+   * scheduler waits, which it would anyway.
+   */
+  private <T> CompletableFuture<T> storeOutcome(Reminder r, Function<UserState, T> work) {
+    long deadline = System.nanoTime() + settings.maxRetryWindow().toNanos();
+    return storeOutcome(r, work, 0, deadline);
+  }
+
+  private <T> CompletableFuture<T> storeOutcome(Reminder r, Function<UserState, T> work, int attempt,
+      long deadline) {
+    return store.atomically(r.userId(), work).handle((value, error) -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(value);
+      }
+      long wait = Math.min(5_000, 100L << Math.min(attempt, 6));
+      if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait) - deadline > 0) {
+        return CompletableFuture.<T>failedFuture(error);
+      }
+      if (attempt == 0) {
+        listeners.onError("storing the outcome of " + r + " failed; retrying until the store is back", error);
+      }
+      return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(wait, TimeUnit.MILLISECONDS, workers))
+          .thenCompose(ignored -> storeOutcome(r, work, attempt + 1, deadline));
+    }).thenCompose(f -> f);
   }
 
   /** Counts the deliveries of one attempt; they happened, whoever holds the reminder now. */

@@ -100,7 +100,14 @@ final class Scheduler implements AutoCloseable {
   int drain(Instant before) {
     int processed = 0;
     List<CompletableFuture<Void>> settling = new ArrayList<>();
+    // Claims are bounded: a lease must outlast the wait of everything claimed before it, so only
+    // a couple of batches are claimed ahead of what has settled; other instances take the rest.
+    int maxUnsettled = Math.max(2 * settings.batchSize(), 2);
     while (true) {
+      if (settling.size() >= maxUnsettled) {
+        CompletableFuture.allOf(settling.toArray(CompletableFuture[]::new)).join();
+        settling.clear();
+      }
       List<Reminder> batch = store.claimDue(before, settings.batchSize(), settings.lease(), settings.owner());
       if (batch.isEmpty()) {
         if (settling.isEmpty()) {
@@ -111,11 +118,15 @@ final class Scheduler implements AutoCloseable {
         settling.clear();
         continue;
       }
-      batch.forEach(r -> claimed.put(r.id(), r));
       // Decided in due order without waiting for one another: the store applies one user's units
       // in call order, so a user's second reminder sees what deciding the first one stored, and
       // a group-committing store can decide the whole batch in one transaction.
       for (Reminder r : batch) {
+        if (claimed.putIfAbsent(r.id(), r) != null) {
+          // Still being resolved by an earlier run of this instance (e.g. its outcome is waiting
+          // for the store to come back); claiming it again only renewed our lease.
+          continue;
+        }
         CompletableFuture<CompletableFuture<Void>> decided = resolveSafely(r);
         settling.add(decided.thenCompose(settled -> settled).handle((ok, error) -> {
           claimed.remove(r.id());

@@ -138,6 +138,9 @@ class CrashRecoveryTest {
       second.start();
       Await.until("no reminder is pending", Duration.ofSeconds(60), () -> second.pendingReminders() == 0,
           () -> second.pendingReminders() + " pending, " + ios.deliveries().size() + " sent after the restart");
+      // The counters live in the store and moved with each stored outcome, before and after the kill.
+      assertThat(second.stats(CrashChild.CAMPAIGN).step(0).sent()).isEqualTo(USERS);
+      assertThat(second.stats(CrashChild.CAMPAIGN).step(0).scheduled()).isEqualTo(USERS);
     }
     long finished = System.nanoTime();
 
