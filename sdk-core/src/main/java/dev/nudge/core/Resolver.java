@@ -92,11 +92,12 @@ final class Resolver {
    * (delivered, deferred, retried later, or ended).
    */
   CompletableFuture<CompletableFuture<Void>> resolve(Reminder r) {
-    Instant now = clock.instant();
     CompiledCampaign c = rules.get(r.campaignId());
     List<Device> devices = store.activeDevices(r.userId());
     Map<String, Object> attributes = store.attributes(r.userId());
-    return storeOutcome(r, state -> decide(state, r, c, devices, attributes, now))
+    // "now" is read inside the unit: if the store makes it wait (or retry), expiry and quiet
+    // hours are judged when the decision is really taken.
+    return storeOutcome(r, state -> decide(state, r, c, devices, attributes, clock.instant()))
         .thenApply(d -> d.act(this));
   }
 
