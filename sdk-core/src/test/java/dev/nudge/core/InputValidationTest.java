@@ -10,7 +10,6 @@ import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.Outcome;
 import dev.nudge.TrackResult;
-import dev.nudge.core.CampaignScenariosTest.Fixture;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;

@@ -17,7 +17,6 @@ import dev.nudge.QuietHours;
 import dev.nudge.Reentry;
 import dev.nudge.SuppressionReason;
 import dev.nudge.TrackResult;
-import dev.nudge.core.CampaignScenariosTest.Fixture;
 import dev.nudge.spi.SendResult;
 import dev.nudge.testing.TestClock;
 import java.time.Instant;
