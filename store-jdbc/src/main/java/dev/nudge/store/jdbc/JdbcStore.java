@@ -74,6 +74,9 @@ public final class JdbcStore implements NudgeStore {
   private final ExecutorService callbacks;
   private final GroupCommit commits;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** On H2, a connection kept between short transactions (claims, leases, devices), or null. */
+  private final java.util.concurrent.atomic.AtomicReference<Connection> spare =
+      new java.util.concurrent.atomic.AtomicReference<>();
   /**
    * Devices and attributes of the users whose reminders were just claimed, read in two queries
    * per claim instead of two per reminder, and used for {@link #PREFETCH_NANOS} unless this
@@ -547,6 +550,15 @@ public final class JdbcStore implements NudgeStore {
       return;
     }
     commits.close();
+    Connection kept = spare.getAndSet(null);
+    if (kept != null) {
+      try {
+        kept.setAutoCommit(true);
+        kept.close();
+      } catch (SQLException ignored) {
+        // Closing anyway.
+      }
+    }
     callbacks.shutdown();
     try {
       callbacks.awaitTermination(10, TimeUnit.SECONDS);
@@ -602,11 +614,18 @@ public final class JdbcStore implements NudgeStore {
   /** Runs {@code work} in a transaction, once more after a deadlock or a unique-key race. */
   private <T> T inTransaction(SqlWork<T> work, String what) throws SQLException {
     for (int attempt = 1; ; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
+      Connection c = dialect == Dialect.H2 && attempt == 1 ? spare.getAndSet(null) : null;
+      boolean reused = c != null;
+      if (c == null) {
+        c = dataSource.getConnection();
+      }
+      boolean keep = false;
+      try {
         c.setAutoCommit(false);
         try {
           T result = work.run(c);
           c.commit();
+          keep = dialect == Dialect.H2;
           return result;
         } catch (SQLException | RuntimeException e) {
           try {
@@ -615,16 +634,27 @@ public final class JdbcStore implements NudgeStore {
             e.addSuppressed(suppressed);
           }
           throw e;
-        } finally {
+        }
+      } catch (SQLException e) {
+        if (!reused && (attempt >= 2 || !dialect.retryable(e))) {
+          throw e;
+        }
+        // A kept H2 connection that failed is dropped and the work runs once on a fresh one.
+      } finally {
+        if (keep && !closed.get() && spare.compareAndSet(null, c)) {
+          // Kept (still in manual-commit mode) for the next transaction: on H2 the pool's
+          // rollback of a returned or borrowed connection makes the store write a chunk.
+        } else {
           try {
             c.setAutoCommit(true);
           } catch (SQLException ignored) {
             // A broken connection; the pool deals with it.
           }
-        }
-      } catch (SQLException e) {
-        if (attempt >= 2 || !dialect.retryable(e)) {
-          throw e;
+          try {
+            c.close();
+          } catch (SQLException ignored) {
+            // Nothing more to do with it.
+          }
         }
       }
     }
