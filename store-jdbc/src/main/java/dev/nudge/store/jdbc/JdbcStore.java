@@ -102,7 +102,10 @@ public final class JdbcStore implements NudgeStore {
       thread.setDaemon(true);
       return thread;
     });
-    int committers = b.committers != null ? b.committers : 2;
+    // H2 writes one chunk per commit on the committing thread: two lanes keep one writing while
+    // the other runs its statements. A server database overlaps more commits (each waits for its
+    // log flush), so four lanes there.
+    int committers = b.committers != null ? b.committers : dialect == Dialect.H2 ? 2 : 4;
     // H2's cost is mostly per commit (each writes a chunk of changed pages): fewer, larger ones.
     int maxBatch = b.maxBatchSize != null ? b.maxBatchSize : dialect == Dialect.H2 ? 2000 : 500;
     this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, maxBatch,
@@ -739,9 +742,10 @@ public final class JdbcStore implements NudgeStore {
     }
 
     /**
-     * Committer threads, each with its own connection and transaction (default 2: on H2 one
-     * runs its statements while the other's commit writes to the file). A user always goes to
-     * the same committer, so one user's units keep their order.
+     * Committer threads, each with its own connection and transaction (default 2 on H2: one runs
+     * its statements while the other's commit writes to the file; 4 elsewhere, so several commits
+     * wait for the server's log flush at once). A user always goes to the same committer, so one
+     * user's units keep their order.
      */
     public Builder committers(int threads) {
       this.committers = threads;
