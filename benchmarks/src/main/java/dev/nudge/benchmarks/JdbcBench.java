@@ -14,6 +14,7 @@
  *   --resolve N      due reminders resolved by one runDue() (10 per user)          [50000]
  *   --committers N   JdbcStore committer threads                                 [the store default]
  *   --batch N        JdbcStore maxBatchSize (units per group-commit transaction)  [the store default]
+ *   --claim N        engine claimBatchSize (reminders per claim)               [the engine default]
  *   --pg-url URL     PostgreSQL JDBC URL         [jdbc:postgresql://127.0.0.1:5432/test?user=postgres]
  */
 package dev.nudge.benchmarks;
@@ -72,6 +73,7 @@ public final class JdbcBench {
   private int resolve = 50_000;
   private int committers = 0;
   private int maxBatch = 0;
+  private int claim = 0;
   private String pgUrl = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres";
   private final List<String> figures = new ArrayList<>();
 
@@ -90,9 +92,10 @@ public final class JdbcBench {
         case "--resolve" -> bench.resolve = Integer.parseInt(value);
         case "--committers" -> bench.committers = Integer.parseInt(value);
         case "--batch" -> bench.maxBatch = Integer.parseInt(value);
+        case "--claim" -> bench.claim = Integer.parseInt(value);
         case "--pg-url" -> bench.pgUrl = value;
         default -> throw new IllegalArgumentException("unknown option " + args[i]
-            + "; options: --db h2,postgres --users N --threads N --resolve N --committers N --batch N --pg-url URL");
+            + "; options: --db h2,postgres --users N --threads N --resolve N --committers N --batch N --claim N --pg-url URL");
       }
     }
     System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
@@ -235,7 +238,11 @@ public final class JdbcBench {
     TestClock clock = new TestClock(START);
     NoopTransport ios = new NoopTransport();
     int userCount = Math.max(1, reminders / 10);
-    try (Nudge nudge = Nudge.builder().clock(clock).transport(ios).store(stores.get()).build()) {
+    Nudge.Builder builder = Nudge.builder().clock(clock).transport(ios).store(stores.get());
+    if (claim > 0) {
+      builder.claimBatchSize(claim);
+    }
+    try (Nudge nudge = builder.build()) {
       nudge.define(campaign());
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {

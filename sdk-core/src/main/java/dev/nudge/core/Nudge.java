@@ -317,7 +317,7 @@ public final class Nudge implements AutoCloseable {
     private FrequencyCap globalCap;
     private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int maxInFlight = 1_000;
-    private int claimBatchSize = 500;
+    private int claimBatchSize = 2_000;
     private Duration pollInterval = Duration.ofSeconds(1);
     private Duration lease = Duration.ofMinutes(5);
     private Duration retryInitial = Duration.ofSeconds(1);
@@ -382,7 +382,11 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Most reminders claimed per store round trip (default 500). */
+    /**
+     * Most reminders claimed per store round trip (default 2000). Larger claims let a
+     * group-committing store decide and settle more reminders per transaction; at most two
+     * batches are claimed ahead of what has settled, so leases must outlast resolving that many.
+     */
     public Builder claimBatchSize(int size) {
       this.claimBatchSize = atLeastOne("claimBatchSize", size);
       return this;

@@ -165,6 +165,15 @@ final class GroupCommit implements AutoCloseable {
     /** The counter shard this lane's transactions add to. */
     final int shard;
     long nextPrune = System.nanoTime();
+    /**
+     * On H2, the connection this lane keeps between batches (always in a transaction), or null:
+     * H2's pool rolls a connection back when it is borrowed and returned, and on H2 each such
+     * rollback makes the store write a chunk of every map's unsaved pages, the other lane's
+     * uncommitted ones included, so borrowing per batch tripled the chunks written.
+     */
+    Connection held;
+    /** Elsewhere, the connection borrowed for the batch being committed. */
+    Connection borrowed;
 
     Lane(int index, int shard) {
       this.shard = shard;
@@ -175,6 +184,14 @@ final class GroupCommit implements AutoCloseable {
 
     @Override
     public void run() {
+      try {
+        loop();
+      } finally {
+        release(this, true);
+      }
+    }
+
+    private void loop() {
       List<Unit<?>> batch = new ArrayList<>(maxBatch);
       while (true) {
         Unit<?> first;
@@ -186,7 +203,7 @@ final class GroupCommit implements AutoCloseable {
         if (first != null) {
           batch.add(first);
           queue.drainTo(batch, maxBatch - 1);
-          commit(batch, shard);
+          commit(batch, this);
           batch.clear();
         } else if (closed) {
           return;
@@ -201,10 +218,10 @@ final class GroupCommit implements AutoCloseable {
 
   // ------------------------------------------------------------------ one batch
 
-  private void commit(List<Unit<?>> units, int shard) {
+  private void commit(List<Unit<?>> units, Lane lane) {
     for (int attempt = 1; ; attempt++) {
       try {
-        apply(units, shard);
+        apply(units, lane);
         break;
       } catch (SQLException e) {
         if (attempt == 1 && dialect.retryable(e)) {
@@ -213,7 +230,7 @@ final class GroupCommit implements AutoCloseable {
         if (units.size() > 1 && isDataError(e)) {
           // One unit wrote something the database refuses: find it by committing them one by one.
           for (Unit<?> u : units) {
-            commit(List.of(u), shard);
+            commit(List.of(u), lane);
           }
           return;
         }
@@ -244,14 +261,15 @@ final class GroupCommit implements AutoCloseable {
     return state != null && (state.startsWith("22") || (state.startsWith("23") && !state.equals("23505")));
   }
 
-  private void apply(List<Unit<?>> units, int shard) throws SQLException {
+  private void apply(List<Unit<?>> units, Lane lane) throws SQLException {
     TreeMap<String, UserSlice> slices = new TreeMap<>();
     for (Unit<?> u : units) {
       slices.computeIfAbsent(u.userId, UserSlice::new);
     }
     List<String> userIds = new ArrayList<>(slices.keySet());
-    try (Connection c = dataSource.getConnection()) {
-      c.setAutoCommit(false);
+    Connection c = connection(lane);
+    boolean ok = false;
+    try {
       if (dialect == Dialect.MYSQL && c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       }
@@ -263,8 +281,9 @@ final class GroupCommit implements AutoCloseable {
         Counts counts = new Counts();
         runUnits(c, units, slices, events, counts, now - retention.toNanos() / 1_000);
         write(c, slices.values(), events, now);
-        writeCounts(c, counts, shard);
+        writeCounts(c, counts, lane.shard);
         c.commit();
+        ok = true;
       } catch (SQLException | RuntimeException | Error e) {
         try {
           c.rollback();
@@ -272,13 +291,58 @@ final class GroupCommit implements AutoCloseable {
           e.addSuppressed(suppressed);
         }
         throw e;
-      } finally {
-        try {
-          c.setAutoCommit(true);
-        } catch (SQLException ignored) {
-          // The connection is going back to the pool broken; the pool validates it.
-        }
       }
+    } finally {
+      // A held connection that failed is given back (the pool checks it) and a fresh one borrowed
+      // for the next batch.
+      release(lane, !ok);
+    }
+  }
+
+  /** The lane's held connection on H2 (borrowed once), elsewhere one borrowed for this batch. */
+  private Connection connection(Lane lane) throws SQLException {
+    if (lane.held != null) {
+      return lane.held;
+    }
+    Connection c = dataSource.getConnection();
+    try {
+      c.setAutoCommit(false);
+    } catch (SQLException | RuntimeException e) {
+      closeQuietly(c, true);
+      throw e;
+    }
+    if (dialect == Dialect.H2) {
+      lane.held = c;
+    } else {
+      lane.borrowed = c;
+    }
+    return c;
+  }
+
+  /** Gives back a connection borrowed for one batch, and a held one when {@code drop}. */
+  private void release(Lane lane, boolean drop) {
+    if (lane.borrowed != null) {
+      closeQuietly(lane.borrowed, true);
+      lane.borrowed = null;
+    }
+    if (drop && lane.held != null) {
+      closeQuietly(lane.held, true);
+      lane.held = null;
+    }
+  }
+
+  private static void closeQuietly(Connection c, boolean autoCommit) {
+    try {
+      if (autoCommit) {
+        c.setAutoCommit(true);
+      }
+    } catch (SQLException | RuntimeException ignored) {
+      // The connection is going back to the pool broken; the pool validates it.
+    }
+    try {
+      c.close();
+    } catch (SQLException | RuntimeException ignored) {
+      // Nothing more to do with it.
     }
   }
 

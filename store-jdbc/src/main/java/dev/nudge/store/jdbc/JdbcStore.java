@@ -74,6 +74,9 @@ public final class JdbcStore implements NudgeStore {
   private final ExecutorService callbacks;
   private final GroupCommit commits;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** On H2, a connection kept between short transactions (claims, leases, devices), or null. */
+  private final java.util.concurrent.atomic.AtomicReference<Connection> spare =
+      new java.util.concurrent.atomic.AtomicReference<>();
   /**
    * Devices and attributes of the users whose reminders were just claimed, read in two queries
    * per claim instead of two per reminder, and used for {@link #PREFETCH_NANOS} unless this
@@ -99,7 +102,10 @@ public final class JdbcStore implements NudgeStore {
       thread.setDaemon(true);
       return thread;
     });
-    int committers = b.committers != null ? b.committers : 2;
+    // H2 writes one chunk per commit on the committing thread: two lanes keep one writing while
+    // the other runs its statements. A server database overlaps more commits (each waits for its
+    // log flush), so four lanes there.
+    int committers = b.committers != null ? b.committers : dialect == Dialect.H2 ? 2 : 4;
     // H2's cost is mostly per commit (each writes a chunk of changed pages): fewer, larger ones.
     int maxBatch = b.maxBatchSize != null ? b.maxBatchSize : dialect == Dialect.H2 ? 2000 : 500;
     this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, maxBatch,
@@ -547,6 +553,15 @@ public final class JdbcStore implements NudgeStore {
       return;
     }
     commits.close();
+    Connection kept = spare.getAndSet(null);
+    if (kept != null) {
+      try {
+        kept.setAutoCommit(true);
+        kept.close();
+      } catch (SQLException ignored) {
+        // Closing anyway.
+      }
+    }
     callbacks.shutdown();
     try {
       callbacks.awaitTermination(10, TimeUnit.SECONDS);
@@ -602,11 +617,18 @@ public final class JdbcStore implements NudgeStore {
   /** Runs {@code work} in a transaction, once more after a deadlock or a unique-key race. */
   private <T> T inTransaction(SqlWork<T> work, String what) throws SQLException {
     for (int attempt = 1; ; attempt++) {
-      try (Connection c = dataSource.getConnection()) {
+      Connection c = dialect == Dialect.H2 && attempt == 1 ? spare.getAndSet(null) : null;
+      boolean reused = c != null;
+      if (c == null) {
+        c = dataSource.getConnection();
+      }
+      boolean keep = false;
+      try {
         c.setAutoCommit(false);
         try {
           T result = work.run(c);
           c.commit();
+          keep = dialect == Dialect.H2;
           return result;
         } catch (SQLException | RuntimeException e) {
           try {
@@ -615,16 +637,27 @@ public final class JdbcStore implements NudgeStore {
             e.addSuppressed(suppressed);
           }
           throw e;
-        } finally {
+        }
+      } catch (SQLException e) {
+        if (!reused && (attempt >= 2 || !dialect.retryable(e))) {
+          throw e;
+        }
+        // A kept H2 connection that failed is dropped and the work runs once on a fresh one.
+      } finally {
+        if (keep && !closed.get() && spare.compareAndSet(null, c)) {
+          // Kept (still in manual-commit mode) for the next transaction: on H2 the pool's
+          // rollback of a returned or borrowed connection makes the store write a chunk.
+        } else {
           try {
             c.setAutoCommit(true);
           } catch (SQLException ignored) {
             // A broken connection; the pool deals with it.
           }
-        }
-      } catch (SQLException e) {
-        if (attempt >= 2 || !dialect.retryable(e)) {
-          throw e;
+          try {
+            c.close();
+          } catch (SQLException ignored) {
+            // Nothing more to do with it.
+          }
         }
       }
     }
@@ -709,9 +742,10 @@ public final class JdbcStore implements NudgeStore {
     }
 
     /**
-     * Committer threads, each with its own connection and transaction (default 2: on H2 one
-     * runs its statements while the other's commit writes to the file). A user always goes to
-     * the same committer, so one user's units keep their order.
+     * Committer threads, each with its own connection and transaction (default 2 on H2: one runs
+     * its statements while the other's commit writes to the file; 4 elsewhere, so several commits
+     * wait for the server's log flush at once). A user always goes to the same committer, so one
+     * user's units keep their order.
      */
     public Builder committers(int threads) {
       this.committers = threads;
