@@ -19,11 +19,9 @@
  */
 package dev.nudge.benchmarks;
 
-import dev.nudge.Campaign;
 import dev.nudge.CampaignStats;
 import dev.nudge.Device;
 import dev.nudge.Event;
-import dev.nudge.Message;
 import dev.nudge.Platform;
 import dev.nudge.StepStats;
 import dev.nudge.TrackResult;
@@ -40,7 +38,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -129,7 +126,7 @@ public final class Bench {
     try {
       List<Future<long[]>> results = new ArrayList<>();
       for (List<Event> events : work) {
-        results.add(pool.submit(() -> trackInBatches(nudge, events)));
+        results.add(pool.submit(() -> Workload.trackInBatches(nudge, events)));
       }
       long[] total = new long[2];
       for (Future<long[]> f : results) {
@@ -142,38 +139,6 @@ public final class Bench {
       pool.shutdownNow();
     }
   }
-
-  /**
-   * Tracks events without waiting, up to {@link #BATCH} at a time, then waits for the batch. A
-   * batch is also cut before an event whose user still has one in flight, so a purchase is
-   * tracked only after its cart_add was stored, as it would be in a shop.
-   */
-  private static long[] trackInBatches(Nudge nudge, List<Event> events) {
-    long scheduled = 0;
-    long cancelled = 0;
-    List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
-    Set<String> usersInFlight = new HashSet<>();
-    for (Event e : events) {
-      if (inFlight.size() >= BATCH || usersInFlight.contains(e.userId())) {
-        for (CompletableFuture<TrackResult> f : inFlight) {
-          TrackResult r = f.join();
-          scheduled += r.scheduled();
-          cancelled += r.cancelled();
-        }
-        inFlight.clear();
-        usersInFlight.clear();
-      }
-      inFlight.add(nudge.track(e));
-      usersInFlight.add(e.userId());
-    }
-    for (CompletableFuture<TrackResult> f : inFlight) {
-      TrackResult r = f.join();
-      scheduled += r.scheduled();
-      cancelled += r.cancelled();
-    }
-    return new long[] {scheduled, cancelled};
-  }
-
   /**
    * Each thread's events: its users in chunks of {@link #BATCH}, each chunk's cart_adds followed by
    * a purchase for every other user of the chunk.
@@ -261,7 +226,7 @@ public final class Bench {
     NoopTransport android = new NoopTransport(Platform.ANDROID);
     try (Nudge nudge = Nudge.builder().clock(clock)
         .transport(ios).transport(android).build()) {
-      nudge.define(campaign());
+      nudge.define(Workload.campaign());
       List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
       for (int i = 0; i < users; i++) {
         String user = "r" + i;
@@ -323,23 +288,9 @@ public final class Bench {
   /** An engine with the default store, the in-memory one, reading time from {@code clock}. */
   private static Nudge engine(TestClock clock) {
     Nudge nudge = Nudge.builder().clock(clock).build();
-    nudge.define(campaign());
+    nudge.define(Workload.campaign());
     return nudge;
   }
-
-  /** The README's campaign, with one step: the benchmarks never get to a second one. */
-  private static Campaign campaign() {
-    return Campaign.named(CAMPAIGN)
-        .triggeredBy("cart_add")
-        .correlatedBy("cart_id")
-        .cancelledBy("purchase")
-        .after(Duration.ofHours(2))
-        .send(Message.of("Still thinking, {{user.first_name | default: \"there\"}}?",
-            "{{event.item_name}} is waiting in your cart").build())
-        .goal("purchase", Duration.ofDays(1))
-        .build();
-  }
-
   private static final String[] ITEMS = {
       "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
 

@@ -19,10 +19,8 @@
  */
 package dev.nudge.benchmarks;
 
-import dev.nudge.Campaign;
 import dev.nudge.Device;
 import dev.nudge.Event;
-import dev.nudge.Message;
 import dev.nudge.Platform;
 import dev.nudge.StepStats;
 import dev.nudge.TrackResult;
@@ -41,9 +39,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -158,7 +154,7 @@ public final class JdbcBench {
   private void track(String db, Supplier<JdbcStore> stores, int userCount, boolean report) throws Exception {
     TestClock clock = new TestClock(START);
     try (Nudge nudge = Nudge.builder().clock(clock).store(stores.get()).build()) {
-      nudge.define(campaign());
+      nudge.define(Workload.campaign());
       List<List<Event>> work = workload(userCount);
       int events = work.stream().mapToInt(List::size).sum();
       ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -167,7 +163,7 @@ public final class JdbcBench {
       try {
         List<Future<long[]>> results = new ArrayList<>();
         for (List<Event> list : work) {
-          results.add(pool.submit(() -> trackInBatches(nudge, list)));
+          results.add(pool.submit(() -> Workload.trackInBatches(nudge, list)));
         }
         for (Future<long[]> f : results) {
           long[] r = f.get();
@@ -187,34 +183,6 @@ public final class JdbcBench {
       }
     }
   }
-
-  /** A thread tracks up to {@link #BATCH} events without waiting, then waits for them. */
-  private static long[] trackInBatches(Nudge nudge, List<Event> events) {
-    long scheduled = 0;
-    long cancelled = 0;
-    List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
-    Set<String> usersInFlight = new HashSet<>();
-    for (Event e : events) {
-      if (inFlight.size() >= BATCH || usersInFlight.contains(e.userId())) {
-        for (CompletableFuture<TrackResult> f : inFlight) {
-          TrackResult r = f.join();
-          scheduled += r.scheduled();
-          cancelled += r.cancelled();
-        }
-        inFlight.clear();
-        usersInFlight.clear();
-      }
-      inFlight.add(nudge.track(e));
-      usersInFlight.add(e.userId());
-    }
-    for (CompletableFuture<TrackResult> f : inFlight) {
-      TrackResult r = f.join();
-      scheduled += r.scheduled();
-      cancelled += r.cancelled();
-    }
-    return new long[] {scheduled, cancelled};
-  }
-
   private List<List<Event>> workload(int userCount) {
     List<List<Event>> work = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
@@ -243,7 +211,7 @@ public final class JdbcBench {
       builder.claimBatchSize(claim);
     }
     try (Nudge nudge = builder.build()) {
-      nudge.define(campaign());
+      nudge.define(Workload.campaign());
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {
         List<Future<?>> done = new ArrayList<>();
@@ -303,16 +271,6 @@ public final class JdbcBench {
   }
 
   // ---- the workload --------------------------------------------------------------------------
-
-  private static Campaign campaign() {
-    return Campaign.named(CAMPAIGN)
-        .triggeredBy("cart_add").correlatedBy("cart_id").cancelledBy("purchase")
-        .after(Duration.ofHours(2))
-        .send(Message.of("Still thinking, {{user.first_name | default: \"there\"}}?",
-            "{{event.item_name}} is waiting in your cart").build())
-        .goal("purchase", Duration.ofDays(1))
-        .build();
-  }
 
   private static final String[] ITEMS = {
       "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};

@@ -19,10 +19,8 @@
 package dev.nudge.benchmarks;
 
 import com.github.kagkarlsson.scheduler.task.TaskInstance;
-import dev.nudge.Campaign;
 import dev.nudge.Device;
 import dev.nudge.Event;
-import dev.nudge.Message;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
@@ -183,7 +181,7 @@ public final class JdbcVsBaselineBench {
   private double nudgeTrack(String db, int userCount) throws Exception {
     DataSource pool = database(db);
     try (Nudge nudge = Nudge.builder().clock(new TestClock(START)).store(nudgeStore(db, pool)).build()) {
-      nudge.define(campaign());
+      nudge.define(Workload.campaign());
       LongAdder scheduled = new LongAdder();
       LongAdder cancelled = new LongAdder();
       double seconds = onThreads(userCount, (from, to) -> {
@@ -269,7 +267,7 @@ public final class JdbcVsBaselineBench {
     LongAdder sent = new LongAdder();
     try (Nudge nudge = Nudge.builder().clock(clock).store(nudgeStore(db, pool)).transport(new NoopTransport(sent))
         .build()) {
-      nudge.define(campaign());
+      nudge.define(Workload.campaign());
       int userCount = Math.max(1, reminders / 10);
       onThreads(userCount, (from, to) -> {
         List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>();
@@ -333,16 +331,6 @@ public final class JdbcVsBaselineBench {
   }
 
   // ---- the workload (as in JdbcBench) ---------------------------------------------------------
-
-  private static Campaign campaign() {
-    return Campaign.named(CAMPAIGN)
-        .triggeredBy("cart_add").correlatedBy("cart_id").cancelledBy("purchase")
-        .after(DELAY)
-        .send(Message.of("Still thinking, {{user.first_name | default: \"there\"}}?",
-            "{{event.item_name}} is waiting in your cart").build())
-        .goal("purchase", Duration.ofDays(1))
-        .build();
-  }
 
   private static final String[] ITEMS = {
       "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
