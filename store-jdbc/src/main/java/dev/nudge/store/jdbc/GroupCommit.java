@@ -97,6 +97,13 @@ final class GroupCommit implements AutoCloseable {
   /** Counter rows are spread over this many shards per counter (see {@link Lane#shard}). */
   static final int SHARDS = 16;
   private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
+  /**
+   * On H2 (one process, see {@link JdbcStore}): each committer transaction holds the read side
+   * from its first statement to its commit, and a claim holds the write side, so a claim never
+   * meets a row that an open transaction of this store holds and needs no row locks of its own.
+   * Fair, so that a claim is not starved by lanes taking turns.
+   */
+  final ReentrantReadWriteLock h2Gate = new ReentrantReadWriteLock(true);
   private volatile boolean closed;
 
   GroupCommit(DataSource dataSource, Dialect dialect, Tables tables, Clock clock, Duration retention, int maxBatch,
@@ -269,6 +276,10 @@ final class GroupCommit implements AutoCloseable {
     List<String> userIds = new ArrayList<>(slices.keySet());
     Connection c = connection(lane);
     boolean ok = false;
+    boolean gated = dialect == Dialect.H2;
+    if (gated) {
+      h2Gate.readLock().lock();
+    }
     try {
       if (dialect == Dialect.MYSQL && c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
@@ -293,6 +304,9 @@ final class GroupCommit implements AutoCloseable {
         throw e;
       }
     } finally {
+      if (gated) {
+        h2Gate.readLock().unlock();
+      }
       // A held connection that failed is given back (the pool checks it) and a fresh one borrowed
       // for the next batch.
       release(lane, !ok);

@@ -215,6 +215,73 @@ public final class JdbcStore implements NudgeStore {
             }
           }
         }
+      } else if (dialect == Dialect.H2) {
+        // Embedded H2 has one process, and every transaction of this store that writes reminder
+        // rows (committers, lease renewals) holds the gate's read side until it ends: under the
+        // write side no such transaction is open, so a plain read sees the rows as they stand and
+        // the claim updates them without first locking each one (a lock is a write into the
+        // row's page on H2).
+        java.util.concurrent.locks.Lock gate = commits.h2Gate.writeLock();
+        gate.lock();
+        try {
+          inTransaction(c -> {
+            claimed.clear();
+            List<String> ids = new ArrayList<>();
+            for (String pick : List.of(expired, due)) {
+              if (claimed.size() >= max) {
+                break;
+              }
+              String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
+              try (PreparedStatement ps = c.prepareStatement(select)) {
+                ps.setLong(1, now);
+                ps.setInt(2, max - claimed.size());
+                try (ResultSet rs = ps.executeQuery()) {
+                  while (rs.next()) {
+                    Reminder r = Tables.readReminder(rs).reminder();
+                    claimed.add(r);
+                    ids.add(r.id());
+                  }
+                }
+              }
+            }
+            // Guarded, in case another store instance in this process shares the database: a row
+            // it changed meanwhile is only taken when still claimable, and read back as it is.
+            int taken = 0;
+            for (int from = 0; from < ids.size(); from += 512) {
+              List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
+              try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
+                  + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size())
+                  + " AND (owner IS NULL AND fire_at < ? OR lease_until < ?)")) {
+                ps.setString(1, owner);
+                ps.setLong(2, until);
+                int i = dialect.bind(c, ps, 3, chunk);
+                ps.setLong(i++, now);
+                ps.setLong(i, now);
+                taken += ps.executeUpdate();
+              }
+            }
+            if (taken != ids.size()) {
+              claimed.clear();
+              for (int from = 0; from < ids.size(); from += 512) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
+                try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM "
+                    + t.reminders + " WHERE " + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until = ?")) {
+                  int i = dialect.bind(c, ps, 1, chunk);
+                  ps.setString(i++, owner);
+                  ps.setLong(i, until);
+                  try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                      claimed.add(Tables.readReminder(rs).reminder());
+                    }
+                  }
+                }
+              }
+            }
+            return null;
+          }, "claim due reminders");
+        } finally {
+          gate.unlock();
+        }
       } else {
         inTransaction(c -> {
           claimed.clear();
@@ -236,16 +303,7 @@ public final class JdbcStore implements NudgeStore {
               }
             }
           }
-          for (int from = 0; from < ids.size(); from += 512) {
-            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
-                + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size()))) {
-              ps.setString(1, owner);
-              ps.setLong(2, until);
-              dialect.bind(c, ps, 3, chunk);
-              ps.executeUpdate();
-            }
-          }
+          updateClaims(c, ids, owner, until);
           return null;
         }, "claim due reminders");
       }
@@ -255,6 +313,19 @@ public final class JdbcStore implements NudgeStore {
     claimed.sort(StoredReminder.DUE_ORDER);
     prefetch(claimed);
     return claimed;
+  }
+
+  private void updateClaims(Connection c, List<String> ids, String owner, long until) throws SQLException {
+    for (int from = 0; from < ids.size(); from += 512) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
+          + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size()))) {
+        ps.setString(1, owner);
+        ps.setLong(2, until);
+        dialect.bind(c, ps, 3, chunk);
+        ps.executeUpdate();
+      }
+    }
   }
 
   /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
@@ -311,16 +382,26 @@ public final class JdbcStore implements NudgeStore {
     int renewed = 0;
     for (int from = 0; from < ids.size(); from += 500) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-      renewed += inTransactionUnchecked(c -> {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders + " SET lease_until = ? WHERE "
-            + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until < ?")) {
-          ps.setLong(1, untilMicros);
-          int i = dialect.bind(c, ps, 2, chunk);
-          ps.setString(i++, owner);
-          ps.setLong(i, untilMicros);
-          return ps.executeUpdate();
+      java.util.concurrent.locks.Lock gate = dialect == Dialect.H2 ? commits.h2Gate.readLock() : null;
+      if (gate != null) {
+        gate.lock(); // Kept out of an H2 claim's way; see claimDue.
+      }
+      try {
+        renewed += inTransactionUnchecked(c -> {
+          try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders + " SET lease_until = ? WHERE "
+              + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until < ?")) {
+            ps.setLong(1, untilMicros);
+            int i = dialect.bind(c, ps, 2, chunk);
+            ps.setString(i++, owner);
+            ps.setLong(i, untilMicros);
+            return ps.executeUpdate();
+          }
+        }, "renew " + chunk.size() + " lease(s) of " + owner);
+      } finally {
+        if (gate != null) {
+          gate.unlock();
         }
-      }, "renew " + chunk.size() + " lease(s) of " + owner);
+      }
     }
     return renewed;
   }
