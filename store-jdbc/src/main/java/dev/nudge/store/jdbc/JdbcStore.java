@@ -65,6 +65,8 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * conveniences, closes the database; a host-given {@code DataSource} stays open.
  */
 public final class JdbcStore implements NudgeStore {
+  /** Most ids in one claim statement. */
+  private static final int CLAIM_CHUNK = 512;
   private static final Pattern PREFIX = Pattern.compile("[a-z][a-z0-9_]{0,29}");
 
   private final DataSource dataSource;
@@ -225,45 +227,13 @@ public final class JdbcStore implements NudgeStore {
         gate.lock();
         try {
           inTransaction(c -> {
-            claimed.clear();
-            List<String> ids = new ArrayList<>();
-            for (String pick : List.of(expired, due)) {
-              if (claimed.size() >= max) {
-                break;
-              }
-              String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
-              try (PreparedStatement ps = c.prepareStatement(select)) {
-                ps.setLong(1, now);
-                ps.setInt(2, max - claimed.size());
-                try (ResultSet rs = ps.executeQuery()) {
-                  while (rs.next()) {
-                    Reminder r = Tables.readReminder(rs).reminder();
-                    claimed.add(r);
-                    ids.add(r.id());
-                  }
-                }
-              }
-            }
+            List<String> ids = selectClaimable(c, expired, due, max, now, "", claimed);
             // Guarded, in case another store instance in this process shares the database: a row
             // it changed meanwhile is only taken when still claimable, and read back as it is.
-            int taken = 0;
-            for (int from = 0; from < ids.size(); from += 512) {
-              List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
-              try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
-                  + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size())
-                  + " AND (owner IS NULL AND fire_at < ? OR lease_until < ?)")) {
-                ps.setString(1, owner);
-                ps.setLong(2, until);
-                int i = dialect.bind(c, ps, 3, chunk);
-                ps.setLong(i++, now);
-                ps.setLong(i, now);
-                taken += ps.executeUpdate();
-              }
-            }
-            if (taken != ids.size()) {
+            if (updateClaims(c, ids, owner, until, now) != ids.size()) {
               claimed.clear();
-              for (int from = 0; from < ids.size(); from += 512) {
-                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
+              for (int from = 0; from < ids.size(); from += CLAIM_CHUNK) {
+                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CLAIM_CHUNK));
                 try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM "
                     + t.reminders + " WHERE " + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until = ?")) {
                   int i = dialect.bind(c, ps, 1, chunk);
@@ -284,26 +254,8 @@ public final class JdbcStore implements NudgeStore {
         }
       } else {
         inTransaction(c -> {
-          claimed.clear();
-          List<String> ids = new ArrayList<>();
-          for (String pick : List.of(expired, due)) {
-            if (claimed.size() >= max) {
-              break;
-            }
-            String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
-            try (PreparedStatement ps = c.prepareStatement(select + " FOR UPDATE SKIP LOCKED")) {
-              ps.setLong(1, now);
-              ps.setInt(2, max - claimed.size());
-              try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                  Reminder r = Tables.readReminder(rs).reminder();
-                  claimed.add(r);
-                  ids.add(r.id());
-                }
-              }
-            }
-          }
-          updateClaims(c, ids, owner, until);
+          List<String> ids = selectClaimable(c, expired, due, max, now, " FOR UPDATE SKIP LOCKED", claimed);
+          updateClaims(c, ids, owner, until, null);
           return null;
         }, "claim due reminders");
       }
@@ -315,17 +267,59 @@ public final class JdbcStore implements NudgeStore {
     return claimed;
   }
 
-  private void updateClaims(Connection c, List<String> ids, String owner, long until) throws SQLException {
-    for (int from = 0; from < ids.size(); from += 512) {
-      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 512));
-      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
-          + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size()))) {
-        ps.setString(1, owner);
-        ps.setLong(2, until);
-        dialect.bind(c, ps, 3, chunk);
-        ps.executeUpdate();
+  /**
+   * Reads up to {@code max} claimable rows into {@code claimed} (cleared first): expired leases,
+   * then due reminders, each query suffixed with {@code lock}; returns their ids.
+   */
+  private List<String> selectClaimable(Connection c, String expired, String due, int max, long now, String lock,
+      List<Reminder> claimed) throws SQLException {
+    claimed.clear();
+    List<String> ids = new ArrayList<>();
+    for (String pick : List.of(expired, due)) {
+      if (claimed.size() >= max) {
+        break;
+      }
+      String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
+      try (PreparedStatement ps = c.prepareStatement(select + lock)) {
+        ps.setLong(1, now);
+        ps.setInt(2, max - claimed.size());
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            Reminder r = Tables.readReminder(rs).reminder();
+            claimed.add(r);
+            ids.add(r.id());
+          }
+        }
       }
     }
+    return ids;
+  }
+
+  /**
+   * Sets owner and lease on these rows, {@value #CLAIM_CHUNK} per statement. With
+   * {@code guardNow}, only rows still claimable at that instant are taken.
+   *
+   * @return how many rows were taken
+   */
+  private int updateClaims(Connection c, List<String> ids, String owner, long until, Long guardNow)
+      throws SQLException {
+    int taken = 0;
+    for (int from = 0; from < ids.size(); from += CLAIM_CHUNK) {
+      List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CLAIM_CHUNK));
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
+          + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size())
+          + (guardNow == null ? "" : " AND (owner IS NULL AND fire_at < ? OR lease_until < ?)"))) {
+        ps.setString(1, owner);
+        ps.setLong(2, until);
+        int i = dialect.bind(c, ps, 3, chunk);
+        if (guardNow != null) {
+          ps.setLong(i++, guardNow);
+          ps.setLong(i, guardNow);
+        }
+        taken += ps.executeUpdate();
+      }
+    }
+    return taken;
   }
 
   /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
