@@ -342,6 +342,36 @@ public abstract class StoreContract {
   }
 
   @Test
+  void aClaimHoldsForEveryStoreOnTheSameData() {
+    NudgeStore second = sameDataStore();
+    if (second == null) {
+      return; // this store keeps its data in the process: nothing else can share it
+    }
+    opened.add(second);
+    Reminder r = reminder("r1", "cart", "u1", "a", T0);
+    Reminder other = reminder("r2", "cart", "u2", "b", T0);
+    save(r, other);
+    Instant now = T0.plusSeconds(1);
+    assertThat(store.claimDue(now, 1, LEASE, "A")).containsExactly(r);
+    assertThat(second.claimDue(now, 10, LEASE, "B")).as("the other store skips A's claim").containsExactly(other);
+    List<Boolean> seen = join(second.atomically("u1", state -> List.of(state.isClaimedBy("r1", "A"),
+        state.pending("cart", "a").isPresent())));
+    assertThat(seen).as("claimed by A, so not pending").containsExactly(true, false);
+    assertThat(second.renewLeases(List.of(r), "A", now.plus(LEASE).plusSeconds(60))).isEqualTo(1);
+    assertThat(store.claimDue(now.plus(LEASE).plusSeconds(1), 10, LEASE, "C"))
+        .as("A's claim, renewed through the other store, holds; B's ran out").containsExactly(other);
+
+    // Settled through the other store: gone for both.
+    join(second.atomically("u1", state -> {
+      state.delete("r1");
+      return null;
+    }));
+    assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isFalse();
+    assertThat(store.renewLeases(List.of(r), "A", now.plus(Duration.ofHours(1)))).isZero();
+    assertThat(store.size()).isEqualTo(1);
+  }
+
+  @Test
   void claimDueRespectsMax() {
     for (int i = 0; i < 25; i++) {
       save(reminder("r" + i, "cart", "u" + (i % 5), "k" + i, T0.plusMillis(i)));

@@ -97,18 +97,14 @@ final class GroupCommit implements AutoCloseable {
   /** Counter rows are spread over this many shards per counter (see {@link Lane#shard}). */
   static final int SHARDS = 16;
   private final ReentrantReadWriteLock closing = new ReentrantReadWriteLock();
-  /**
-   * On H2 (one process, see {@link JdbcStore}): each committer transaction holds the read side
-   * from its first statement to its commit, and a claim holds the write side, so a claim never
-   * meets a row that an open transaction of this store holds and needs no row locks of its own.
-   * Fair, so that a claim is not starved by lanes taking turns.
-   */
-  final ReentrantReadWriteLock h2Gate = new ReentrantReadWriteLock(true);
+  /** On embedded H2, the claims kept in this process and their gate (see {@link H2Claims}); else null. */
+  private final H2Claims h2;
   private volatile boolean closed;
 
   GroupCommit(DataSource dataSource, Dialect dialect, Tables tables, Clock clock, Duration retention, int maxBatch,
-      int laneCount, ExecutorService callbacks) {
+      int laneCount, ExecutorService callbacks, H2Claims h2) {
     this.dataSource = dataSource;
+    this.h2 = h2;
     this.dialect = dialect;
     this.t = tables;
     this.clock = clock;
@@ -276,9 +272,8 @@ final class GroupCommit implements AutoCloseable {
     List<String> userIds = new ArrayList<>(slices.keySet());
     Connection c = connection(lane);
     boolean ok = false;
-    boolean gated = dialect == Dialect.H2;
-    if (gated) {
-      h2Gate.readLock().lock();
+    if (h2 != null) {
+      h2.gate.readLock().lock();
     }
     try {
       if (dialect == Dialect.MYSQL && c.getTransactionIsolation() != Connection.TRANSACTION_READ_COMMITTED) {
@@ -295,6 +290,9 @@ final class GroupCommit implements AutoCloseable {
         writeCounts(c, counts, lane.shard);
         c.commit();
         ok = true;
+        if (h2 != null) {
+          releaseSettledClaims(slices.values());
+        }
       } catch (SQLException | RuntimeException | Error e) {
         try {
           c.rollback();
@@ -304,8 +302,8 @@ final class GroupCommit implements AutoCloseable {
         throw e;
       }
     } finally {
-      if (gated) {
-        h2Gate.readLock().unlock();
+      if (h2 != null) {
+        h2.gate.readLock().unlock();
       }
       // A held connection that failed is given back (the pool checks it) and a fresh one borrowed
       // for the next batch.
@@ -388,6 +386,9 @@ final class GroupCommit implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           StoredReminder s = Tables.readReminder(rs);
+          if (h2 != null) {
+            s = withClaim(s);
+          }
           slices.get(s.reminder().userId()).loadedReminders.put(s.reminder().id(), s);
         }
       }
@@ -409,6 +410,32 @@ final class GroupCommit implements AutoCloseable {
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           slices.get(rs.getString(1)).loadedLastSent.put(rs.getString(2), EpochMicros.toInstant(rs.getLong(3)));
+        }
+      }
+    }
+  }
+
+  /** On H2, the row with its claim as this process holds it (the row's own claim columns are unused). */
+  private StoredReminder withClaim(StoredReminder row) {
+    H2Claims.Claim claim = h2.get(row.reminder().id());
+    if (claim == null) {
+      return row.owner() == null ? row : StoredReminder.pending(row.reminder());
+    }
+    return new StoredReminder(row.reminder(), claim.owner(), EpochMicros.toInstant(claim.until()));
+  }
+
+  /**
+   * On H2, after the commit: drops the claims of the reminders the batch deleted or saved as
+   * pending, still under the gate, so that no claim sees them claimed and gone or changed.
+   */
+  private void releaseSettledClaims(Iterable<UserSlice> slices) {
+    for (UserSlice s : slices) {
+      for (StoredReminder before : s.loadedReminders.values()) {
+        if (before.owner() != null) {
+          StoredReminder after = s.reminders.get(before.reminder().id());
+          if (after == null || after.owner() == null) {
+            h2.release(before.reminder().id(), before.owner());
+          }
         }
       }
     }

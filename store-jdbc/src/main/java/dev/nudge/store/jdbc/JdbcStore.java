@@ -75,6 +75,8 @@ public final class JdbcStore implements NudgeStore {
   private final JdbcConnectionPool ownedPool;
   private final ExecutorService callbacks;
   private final GroupCommit commits;
+  /** On H2, the claims kept in this process (see {@link H2Claims}); else null. */
+  private final H2Claims h2;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** On H2, a connection kept between short transactions (claims, leases, devices), or null. */
   private final java.util.concurrent.atomic.AtomicReference<Connection> spare =
@@ -93,8 +95,9 @@ public final class JdbcStore implements NudgeStore {
     }
   }
 
-  private JdbcStore(Builder b, Dialect dialect) {
+  private JdbcStore(Builder b, Dialect dialect, H2Claims h2) {
     this.dataSource = b.dataSource;
+    this.h2 = h2;
     this.dialect = dialect;
     this.t = new Tables(b.tablePrefix);
     this.ownedPool = b.ownedPool;
@@ -111,7 +114,7 @@ public final class JdbcStore implements NudgeStore {
     // H2's cost is mostly per commit (each writes a chunk of changed pages): fewer, larger ones.
     int maxBatch = b.maxBatchSize != null ? b.maxBatchSize : dialect == Dialect.H2 ? 2000 : 500;
     this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, maxBatch,
-        committers, callbacks);
+        committers, callbacks, h2);
   }
 
   /** Starts configuring a store over the host's {@code dataSource} (ideally a connection pool). */
@@ -217,45 +220,26 @@ public final class JdbcStore implements NudgeStore {
             }
           }
         }
-      } else if (dialect == Dialect.H2) {
-        // Embedded H2 has one process, and every transaction of this store that writes reminder
-        // rows (committers, lease renewals) holds the gate's read side until it ends: under the
-        // write side no such transaction is open, so a plain read sees the rows as they stand and
-        // the claim updates them without first locking each one (a lock is a write into the
-        // row's page on H2).
-        java.util.concurrent.locks.Lock gate = commits.h2Gate.writeLock();
+      } else if (h2 != null) {
+        // Embedded H2: the claims live in this process (see H2Claims). Under the gate's write
+        // side no transaction of a store on this database is open, so the due rows read here are
+        // as committed, and none is being settled.
+        java.util.concurrent.locks.Lock gate = h2.gate.writeLock();
         gate.lock();
         try {
-          inTransaction(c -> {
-            List<String> ids = selectClaimable(c, expired, due, max, now, "", claimed);
-            // Guarded, in case another store instance in this process shares the database: a row
-            // it changed meanwhile is only taken when still claimable, and read back as it is.
-            if (updateClaims(c, ids, owner, until, now) != ids.size()) {
-              claimed.clear();
-              for (int from = 0; from < ids.size(); from += CLAIM_CHUNK) {
-                List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CLAIM_CHUNK));
-                try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM "
-                    + t.reminders + " WHERE " + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until = ?")) {
-                  int i = dialect.bind(c, ps, 1, chunk);
-                  ps.setString(i++, owner);
-                  ps.setLong(i, until);
-                  try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                      claimed.add(Tables.readReminder(rs).reminder());
-                    }
-                  }
-                }
-              }
-            }
-            return null;
-          }, "claim due reminders");
+          List<StoredReminder> picked = inTransaction(c -> pickUnclaimed(c, now, max), "claim due reminders");
+          H2Claims.Claim claim = new H2Claims.Claim(owner, until);
+          for (StoredReminder s : picked) {
+            h2.take(s.reminder().id(), claim);
+            claimed.add(s.reminder());
+          }
         } finally {
           gate.unlock();
         }
       } else {
         inTransaction(c -> {
           List<String> ids = selectClaimable(c, expired, due, max, now, " FOR UPDATE SKIP LOCKED", claimed);
-          updateClaims(c, ids, owner, until, null);
+          updateClaims(c, ids, owner, until);
           return null;
         }, "claim due reminders");
       }
@@ -295,31 +279,39 @@ public final class JdbcStore implements NudgeStore {
     return ids;
   }
 
-  /**
-   * Sets owner and lease on these rows, {@value #CLAIM_CHUNK} per statement. With
-   * {@code guardNow}, only rows still claimable at that instant are taken.
-   *
-   * @return how many rows were taken
-   */
-  private int updateClaims(Connection c, List<String> ids, String owner, long until, Long guardNow)
-      throws SQLException {
-    int taken = 0;
+  /** Sets owner and lease on these rows (locked by the caller), {@value #CLAIM_CHUNK} per statement. */
+  private void updateClaims(Connection c, List<String> ids, String owner, long until) throws SQLException {
     for (int from = 0; from < ids.size(); from += CLAIM_CHUNK) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + CLAIM_CHUNK));
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders
-          + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size())
-          + (guardNow == null ? "" : " AND (owner IS NULL AND fire_at < ? OR lease_until < ?)"))) {
+          + " SET owner = ?, lease_until = ? WHERE " + dialect.anyOf("id", chunk.size()))) {
         ps.setString(1, owner);
         ps.setLong(2, until);
-        int i = dialect.bind(c, ps, 3, chunk);
-        if (guardNow != null) {
-          ps.setLong(i++, guardNow);
-          ps.setLong(i, guardNow);
-        }
-        taken += ps.executeUpdate();
+        dialect.bind(c, ps, 3, chunk);
+        ps.executeUpdate();
       }
     }
-    return taken;
+  }
+
+  /**
+   * On H2: up to {@code max} reminders firing before {@code now} in due order that no live claim
+   * holds (a claim whose lease ran out is taken over), read past the rows this process has claimed.
+   */
+  private List<StoredReminder> pickUnclaimed(Connection c, long now, int max) throws SQLException {
+    List<StoredReminder> picked = new ArrayList<>(Math.min(max, 512));
+    try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM " + t.reminders
+        + " WHERE fire_at < ? ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?")) {
+      ps.setLong(1, now);
+      ps.setLong(2, (long) max + h2.size());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (picked.size() < max && rs.next()) {
+          if (!h2.held(rs.getString(1), now)) {
+            picked.add(Tables.readReminder(rs));
+          }
+        }
+      }
+    }
+    return picked;
   }
 
   /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
@@ -373,29 +365,22 @@ public final class JdbcStore implements NudgeStore {
     long untilMicros = EpochMicros.of(until);
     // Sorted, so concurrent renewals and claims lock rows in one order.
     List<String> ids = claimed.stream().map(Reminder::id).distinct().sorted().toList();
+    if (h2 != null) {
+      return h2.renew(ids, owner, untilMicros);
+    }
     int renewed = 0;
     for (int from = 0; from < ids.size(); from += 500) {
       List<String> chunk = ids.subList(from, Math.min(ids.size(), from + 500));
-      java.util.concurrent.locks.Lock gate = dialect == Dialect.H2 ? commits.h2Gate.readLock() : null;
-      if (gate != null) {
-        gate.lock(); // Kept out of an H2 claim's way; see claimDue.
-      }
-      try {
-        renewed += inTransactionUnchecked(c -> {
-          try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders + " SET lease_until = ? WHERE "
-              + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until < ?")) {
-            ps.setLong(1, untilMicros);
-            int i = dialect.bind(c, ps, 2, chunk);
-            ps.setString(i++, owner);
-            ps.setLong(i, untilMicros);
-            return ps.executeUpdate();
-          }
-        }, "renew " + chunk.size() + " lease(s) of " + owner);
-      } finally {
-        if (gate != null) {
-          gate.unlock();
+      renewed += inTransactionUnchecked(c -> {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.reminders + " SET lease_until = ? WHERE "
+            + dialect.anyOf("id", chunk.size()) + " AND owner = ? AND lease_until < ?")) {
+          ps.setLong(1, untilMicros);
+          int i = dialect.bind(c, ps, 2, chunk);
+          ps.setString(i++, owner);
+          ps.setLong(i, untilMicros);
+          return ps.executeUpdate();
         }
-      }
+      }, "renew " + chunk.size() + " lease(s) of " + owner);
     }
     return renewed;
   }
@@ -415,6 +400,18 @@ public final class JdbcStore implements NudgeStore {
 
   @Override
   public Instant nextFireAt() {
+    if (h2 != null) {
+      // The first row in due order that this process has not claimed.
+      return query("find the next fire time", "SELECT id, fire_at FROM " + t.reminders
+          + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?", ps -> ps.setLong(1, h2.size() + 1L), rs -> {
+            while (rs.next()) {
+              if (h2.get(rs.getString(1)) == null) {
+                return EpochMicros.toInstant(rs.getLong(2));
+              }
+            }
+            return null;
+          });
+    }
     return query("find the next fire time", "SELECT MIN(fire_at) FROM " + t.reminders + " WHERE owner IS NULL",
         ps -> {}, rs -> {
           long micros = rs.next() ? rs.getLong(1) : 0;
@@ -628,6 +625,9 @@ public final class JdbcStore implements NudgeStore {
       return;
     }
     commits.close();
+    if (h2 != null) {
+      h2.close();
+    }
     Connection kept = spare.getAndSet(null);
     if (kept != null) {
       try {
@@ -751,6 +751,28 @@ public final class JdbcStore implements NudgeStore {
         + t.prefix + "*): SQLState " + e.getSQLState() + ": " + e.getMessage(), e);
   }
 
+  /**
+   * Which H2 database this is, for sharing claims between the stores of this process on it: its
+   * file path, or its name when in memory. Warns when other processes may share it (an H2
+   * server or AUTO_SERVER), as claims on H2 are kept in this process.
+   */
+  private static String h2Database(DataSource dataSource) throws SQLException {
+    try (Connection c = dataSource.getConnection();
+         java.sql.Statement s = c.createStatement();
+         ResultSet rs = s.executeQuery("SELECT DATABASE_PATH(), CURRENT_CATALOG")) {
+      String url = String.valueOf(c.getMetaData().getURL());
+      if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:") || url.toUpperCase(java.util.Locale.ROOT)
+          .contains("AUTO_SERVER=TRUE")) {
+        java.util.logging.Logger.getLogger(JdbcStore.class.getName()).warning("JdbcStore on H2 keeps its claims in"
+            + " this process: let only one process run engines on this database, or use PostgreSQL or MySQL/MariaDB"
+            + " to share the reminders between processes");
+      }
+      rs.next();
+      String path = rs.getString(1);
+      return path != null ? "file:" + path : "mem:" + rs.getString(2);
+    }
+  }
+
   // ------------------------------------------------------------------ builder
 
   /**
@@ -865,7 +887,7 @@ public final class JdbcStore implements NudgeStore {
         } else {
           Schema.verify(dataSource, tables);
         }
-        return new JdbcStore(this, d);
+        return new JdbcStore(this, d, d == Dialect.H2 ? H2Claims.open(h2Database(dataSource) + "/" + tablePrefix) : null);
       } catch (SQLException e) {
         if (ownedPool != null) {
           ownedPool.dispose();
