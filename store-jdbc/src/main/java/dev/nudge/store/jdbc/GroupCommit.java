@@ -1,5 +1,10 @@
 package dev.nudge.store.jdbc;
 
+import static dev.nudge.store.jdbc.BulkInsert.Type.BIGINT;
+import static dev.nudge.store.jdbc.BulkInsert.Type.BOOLEAN;
+import static dev.nudge.store.jdbc.BulkInsert.Type.INTEGER;
+import static dev.nudge.store.jdbc.BulkInsert.Type.TEXT;
+
 import dev.nudge.spi.SendRecord;
 import dev.nudge.spi.UserState;
 import java.sql.Connection;
@@ -537,21 +542,17 @@ final class GroupCommit implements AutoCloseable {
     if (!updated.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(t.updateReminder())) {
         for (StoredReminder r : updated) {
-          Tables.bindReminder(ps, r, true);
+          Tables.bindReminderUpdate(ps, r);
           ps.addBatch();
         }
         ps.executeBatch();
       }
     }
-    if (!inserted.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement(t.insertReminder())) {
-        for (StoredReminder r : inserted) {
-          Tables.bindReminder(ps, r, false);
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+    BulkInsert reminderRows = t.reminderInserts();
+    for (StoredReminder r : inserted) {
+      reminderRows.add(Tables.reminderValues(r));
     }
+    reminderRows.execute(c, dialect);
     deleteByIds(c, t.sends, "reminder_id", sendsDeleted);
     if (!sendsUpdated.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.sends
@@ -567,22 +568,14 @@ final class GroupCommit implements AutoCloseable {
         ps.executeBatch();
       }
     }
-    if (!sendsInserted.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.sends
-          + " (reminder_id, user_id, campaign_id, step, sent_at, converted) VALUES (?,?,?,?,?,?)")) {
-        for (int i = 0; i < sendsInserted.size(); i++) {
-          SendRecord r = sendsInserted.get(i);
-          ps.setString(1, r.reminderId());
-          ps.setString(2, sendsInsertedUser.get(i));
-          ps.setString(3, r.campaignId());
-          ps.setInt(4, r.step());
-          ps.setLong(5, EpochMicros.of(r.sentAt()));
-          ps.setBoolean(6, r.converted());
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+    BulkInsert sendRows = new BulkInsert(t.sends, "reminder_id, user_id, campaign_id, step, sent_at, converted",
+        TEXT, TEXT, TEXT, INTEGER, BIGINT, BOOLEAN);
+    for (int i = 0; i < sendsInserted.size(); i++) {
+      SendRecord r = sendsInserted.get(i);
+      sendRows.add(r.reminderId(), sendsInsertedUser.get(i), r.campaignId(), r.step(), EpochMicros.of(r.sentAt()),
+          r.converted());
     }
+    sendRows.execute(c, dialect);
     if (!lastDeleted.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.lastSent
           + " WHERE user_id = ? AND campaign_id = ?")) {
@@ -606,18 +599,11 @@ final class GroupCommit implements AutoCloseable {
         ps.executeBatch();
       }
     }
-    if (!lastInserted.isEmpty()) {
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.lastSent
-          + " (user_id, campaign_id, sent_at) VALUES (?,?,?)")) {
-        for (Object[] row : lastInserted) {
-          ps.setString(1, (String) row[0]);
-          ps.setString(2, (String) row[1]);
-          ps.setLong(3, EpochMicros.of((Instant) row[2]));
-          ps.addBatch();
-        }
-        ps.executeBatch();
-      }
+    BulkInsert lastRows = new BulkInsert(t.lastSent, "user_id, campaign_id, sent_at", TEXT, TEXT, BIGINT);
+    for (Object[] row : lastInserted) {
+      lastRows.add(row[0], row[1], EpochMicros.of((Instant) row[2]));
     }
+    lastRows.execute(c, dialect);
     if (!events.recorded.isEmpty()) {
       List<String> stale = new ArrayList<>();
       for (String id : events.recorded) {
@@ -634,14 +620,11 @@ final class GroupCommit implements AutoCloseable {
           ps.executeBatch();
         }
       }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.events + " (event_id, seen_at) VALUES (?,?)")) {
-        for (String id : events.recorded) {
-          ps.setString(1, id);
-          ps.setLong(2, now);
-          ps.addBatch();
-        }
-        ps.executeBatch();
+      BulkInsert eventRows = new BulkInsert(t.events, "event_id, seen_at", TEXT, BIGINT);
+      for (String id : events.recorded) {
+        eventRows.add(id, now);
       }
+      eventRows.execute(c, dialect);
     }
   }
 

@@ -4,8 +4,12 @@ import dev.nudge.spi.Reminder;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
+import static dev.nudge.store.jdbc.BulkInsert.Type.BIGINT;
+import static dev.nudge.store.jdbc.BulkInsert.Type.INTEGER;
+import static dev.nudge.store.jdbc.BulkInsert.Type.TEXT;
+
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * The store's table names (with the configured prefix) and the reminder row mapping shared by
@@ -37,8 +41,13 @@ final class Tables {
     this.schemaVersion = prefix + "schema_version";
   }
 
-  String insertReminder() {
-    return "INSERT INTO " + reminders + " (" + REMINDER_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+  /** The types of {@link #REMINDER_COLUMNS}, in order. */
+  static final BulkInsert.Type[] REMINDER_TYPES = {TEXT, TEXT, INTEGER, TEXT, TEXT, BIGINT, TEXT, BIGINT, BIGINT,
+      INTEGER, BIGINT, TEXT, INTEGER, TEXT, BIGINT};
+
+  /** The reminder rows one transaction inserts. */
+  BulkInsert reminderInserts() {
+    return new BulkInsert(reminders, REMINDER_COLUMNS, REMINDER_TYPES);
   }
 
   String updateReminder() {
@@ -47,30 +56,24 @@ final class Tables {
         + " owner = ?, lease_until = ? WHERE id = ?";
   }
 
-  /** Binds a row for {@link #insertReminder()} (id first) or {@link #updateReminder()} (id last). */
-  static void bindReminder(PreparedStatement ps, StoredReminder s, boolean idLast) throws SQLException {
+  /** A row's values in {@link #REMINDER_COLUMNS} order. */
+  static Object[] reminderValues(StoredReminder s) {
     Reminder r = s.reminder();
-    int i = 1;
-    if (!idLast) {
-      ps.setString(i++, r.id());
-    }
-    ps.setString(i++, r.campaignId());
-    ps.setInt(i++, r.step());
-    ps.setString(i++, r.userId());
-    ps.setString(i++, r.key());
-    ps.setLong(i++, EpochMicros.of(r.triggeredAt()));
-    ps.setString(i++, JsonValues.write(r.trigger()));
-    ps.setLong(i++, EpochMicros.of(r.dueAt()));
-    ps.setLong(i++, EpochMicros.of(r.fireAt()));
-    ps.setInt(i++, r.attempt());
-    setMicros(ps, i++, r.sentAt());
-    ps.setString(i++, JsonValues.writeList(r.pendingDevices()));
-    ps.setInt(i++, r.accepted());
-    ps.setString(i++, s.owner());
-    setMicros(ps, i++, s.leaseUntil());
-    if (idLast) {
-      ps.setString(i, r.id());
-    }
+    return new Object[] {r.id(), r.campaignId(), r.step(), r.userId(), r.key(), EpochMicros.of(r.triggeredAt()),
+        JsonValues.write(r.trigger()), EpochMicros.of(r.dueAt()), EpochMicros.of(r.fireAt()), r.attempt(),
+        micros(r.sentAt()), JsonValues.writeList(r.pendingDevices()), r.accepted(), s.owner(), micros(s.leaseUntil())};
+  }
+
+  /** Binds a row for {@link #updateReminder()}: the columns after the id, then the id. */
+  static void bindReminderUpdate(PreparedStatement ps, StoredReminder s) throws SQLException {
+    Object[] values = reminderValues(s);
+    int i = BulkInsert.bind(ps, 1, Arrays.copyOfRange(values, 1, values.length),
+        Arrays.copyOfRange(REMINDER_TYPES, 1, REMINDER_TYPES.length));
+    ps.setString(i, s.reminder().id());
+  }
+
+  private static Long micros(Instant t) {
+    return t == null ? null : EpochMicros.of(t);
   }
 
   /** Reads a row selected with {@link #REMINDER_COLUMNS}. */
@@ -84,13 +87,5 @@ final class Tables {
     String owner = rs.getString(14);
     long lease = rs.getLong(15);
     return new StoredReminder(r, owner, rs.wasNull() ? null : EpochMicros.toInstant(lease));
-  }
-
-  static void setMicros(PreparedStatement ps, int index, Instant t) throws SQLException {
-    if (t == null) {
-      ps.setNull(index, Types.BIGINT);
-    } else {
-      ps.setLong(index, EpochMicros.of(t));
-    }
   }
 }

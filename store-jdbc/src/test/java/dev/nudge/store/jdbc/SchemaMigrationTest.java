@@ -7,7 +7,6 @@ import dev.nudge.spi.Counter;
 import dev.nudge.spi.Reminder;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -91,10 +90,9 @@ class SchemaMigrationTest {
         s.execute(sql);
       }
       s.execute("INSERT INTO " + t.schemaVersion + " (version, description, applied_at) VALUES (1, 'create', 0)");
-      try (PreparedStatement ps = c.prepareStatement(t.insertReminder())) {
-        Tables.bindReminder(ps, StoredReminder.pending(pending), false);
-        ps.executeUpdate();
-      }
+      BulkInsert row = t.reminderInserts();
+      row.add(Tables.reminderValues(StoredReminder.pending(pending)));
+      row.execute(c, dialect);
     }
   }
 
