@@ -7,11 +7,13 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
 import java.math.BigInteger;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Trigger properties, user attributes and device lists as JSON text. Numbers keep their kind: a
@@ -26,7 +28,67 @@ final class JsonValues {
   private JsonValues() {}
 
   static String write(Map<String, Object> values) {
+    if (values instanceof Lazy lazy) {
+      return lazy.json; // read from a row and passed on unchanged: the same text, not parsed
+    }
     return values == null || values.isEmpty() ? "{}" : GSON.toJson(tree(values));
+  }
+
+  /**
+   * A JSON object from a row, parsed on first use: a group-commit batch reads every reminder of
+   * its users, and most of them are only carried along (or not touched at all).
+   */
+  static Map<String, Object> readMapLazily(String json) {
+    return json == null || json.equals("{}") ? Map.of() : new Lazy(json);
+  }
+
+  /** An unmodifiable map over JSON text, parsed once when first read. Thread-safe. */
+  private static final class Lazy extends AbstractMap<String, Object> {
+    final String json;
+    private volatile Map<String, Object> parsed;
+
+    Lazy(String json) {
+      this.json = json;
+    }
+
+    private Map<String, Object> parsed() {
+      Map<String, Object> m = parsed;
+      if (m == null) {
+        m = readMap(json);
+        parsed = m;
+      }
+      return m;
+    }
+
+    @Override
+    public Set<Entry<String, Object>> entrySet() {
+      return parsed().entrySet();
+    }
+
+    @Override
+    public Object get(Object key) {
+      return parsed().get(key);
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+      return parsed().containsKey(key);
+    }
+
+    @Override
+    public int size() {
+      return parsed().size();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Lazy other && other.json.equals(json) || super.equals(o);
+    }
+
+    @Override
+    public int hashCode() {
+      return parsed().hashCode();
+    }
   }
 
   static String writeList(List<String> values) {

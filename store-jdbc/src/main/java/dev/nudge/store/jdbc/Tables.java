@@ -81,7 +81,7 @@ final class Tables {
     long sentAt = rs.getLong(11);
     Instant sent = rs.wasNull() ? null : EpochMicros.toInstant(sentAt);
     Reminder r = new Reminder(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
-        EpochMicros.toInstant(rs.getLong(6)), JsonValues.readMap(rs.getString(7)), EpochMicros.toInstant(rs.getLong(8)),
+        EpochMicros.toInstant(rs.getLong(6)), JsonValues.readMapLazily(rs.getString(7)), EpochMicros.toInstant(rs.getLong(8)),
         EpochMicros.toInstant(rs.getLong(9)), rs.getInt(10), sent, JsonValues.readList(rs.getString(12)),
         rs.getInt(13));
     String owner = rs.getString(14);
