@@ -6,8 +6,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * The claims on one embedded H2 database's reminders, kept in this process instead of in the
- * reminder rows, and shared by every {@link JdbcStore} of this process on the same database
- * and table prefix.
+ * reminder rows. One {@link JdbcStore} of the process opens a database and table prefix at a
+ * time ({@link #open} refuses a second): its committer lanes are what keeps each user's units
+ * of work in order on H2, where no user row is locked, so every engine of the process shares
+ * that store.
  *
  * <p>Only one process can open an embedded H2 database, so nobody outside it could see a claim
  * written to a row: writing it (and the lease renewals) would only cost a row update, two index
@@ -24,31 +26,35 @@ final class H2Claims {
   /** A claim: who holds it, and its lease end in microseconds since the epoch. */
   record Claim(String owner, long until) {}
 
-  private static final ConcurrentHashMap<String, H2Claims> BY_DATABASE = new ConcurrentHashMap<>();
+  private static final ConcurrentHashMap<String, H2Claims> OPEN = new ConcurrentHashMap<>();
 
   /** Fair, so that a claim is not starved by committers taking turns. */
   final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
   private final ConcurrentHashMap<String, Claim> claims = new ConcurrentHashMap<>();
   private final String key;
-  /** Stores using this table; changed only inside {@code BY_DATABASE.compute}. */
-  private int users;
 
   private H2Claims(String key) {
     this.key = key;
   }
 
-  /** The claims of this database and prefix ({@code key}), registered once more until {@link #close}. */
-  static H2Claims open(String key) {
-    return BY_DATABASE.compute(key, (k, existing) -> {
-      H2Claims c = existing != null ? existing : new H2Claims(k);
-      c.users++;
-      return c;
-    });
+  /**
+   * The claims of this database and prefix ({@code key}, as {@code what} names it for people),
+   * until {@link #close}.
+   *
+   * @throws IllegalStateException when another store of this process has them open
+   */
+  static H2Claims open(String key, String what) {
+    H2Claims mine = new H2Claims(key);
+    if (OPEN.putIfAbsent(key, mine) != null) {
+      throw new IllegalStateException("another JdbcStore of this process already uses " + what + "; on H2 one"
+          + " store serves every engine of the process: pass that store to each Nudge builder, or close it first");
+    }
+    return mine;
   }
 
-  /** Unregisters one user; the claims are dropped with the last. */
+  /** Lets another store open the database; this store's claims are dropped. */
   void close() {
-    BY_DATABASE.computeIfPresent(key, (k, c) -> --c.users == 0 ? null : c);
+    OPEN.remove(key, this);
   }
 
   /** The claim on this reminder, or {@code null}. */
@@ -67,9 +73,15 @@ final class H2Claims {
     return c != null && c.until() >= now;
   }
 
-  /** Claims this reminder; called under the gate's write side, after {@link #held} said no. */
-  void take(String reminderId, Claim claim) {
-    claims.put(reminderId, claim);
+  /**
+   * Claims this reminder unless a claim whose lease has not run out at {@code now} holds it;
+   * called under the gate's write side.
+   *
+   * @return whether it was claimed
+   */
+  boolean take(String reminderId, Claim claim, long now) {
+    // Atomic, so that a lease renewed meanwhile (renew takes no gate) is never overwritten.
+    return claims.compute(reminderId, (id, c) -> c == null || c.until() < now ? claim : c) == claim;
   }
 
   /** Drops {@code owner}'s claim on this reminder (it was settled, saved as pending or deleted). */

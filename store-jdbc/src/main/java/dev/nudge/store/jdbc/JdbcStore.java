@@ -193,14 +193,23 @@ public final class JdbcStore implements NudgeStore {
     long now = EpochMicros.of(before);
     long until = EpochMicros.of(before.plus(lease));
     List<Reminder> claimed = new ArrayList<>(Math.min(max, 512));
-    String expired = "SELECT id FROM " + t.reminders + " WHERE lease_until < ? ORDER BY lease_until, id LIMIT ?";
+    String expired = "SELECT id FROM " + t.reminders + " WHERE owner IS NOT NULL AND lease_until < ?"
+        + " ORDER BY lease_until LIMIT ?";
     String due = "SELECT id FROM " + t.reminders + " WHERE owner IS NULL AND fire_at < ?"
         + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?";
     try {
       if (dialect == Dialect.POSTGRESQL) {
         // One statement per phase: pick, lock (skipping rows another instance holds) and claim.
-        try (Connection c = dataSource.getConnection()) {
-          c.setAutoCommit(true);
+        inTransaction(c -> {
+          claimed.clear(); // a retried transaction starts over
+          // Both phases read their index in order and stop at the LIMIT. The planner would choose
+          // that only with fresh statistics: right after a burst of new reminders it estimates a
+          // few rows, reads them all and sorts them, on every claim (the row locks sit between the
+          // sort and the LIMIT, so the sort cannot stop early). Sorting is ruled out for this
+          // transaction, and with it the JIT compilation such a plan's cost would start.
+          try (java.sql.Statement s = c.createStatement()) {
+            s.execute("SELECT set_config('enable_sort', 'off', true), set_config('jit', 'off', true)");
+          }
           for (String pick : List.of(expired, due)) {
             if (claimed.size() >= max) {
               break;
@@ -219,22 +228,26 @@ public final class JdbcStore implements NudgeStore {
               }
             }
           }
-        }
+          return null;
+        }, "claim due reminders");
       } else if (h2 != null) {
         // Embedded H2: the claims live in this process (see H2Claims). Under the gate's write
-        // side no transaction of a store on this database is open, so the due rows read here are
-        // as committed, and none is being settled.
-        java.util.concurrent.locks.Lock gate = h2.gate.writeLock();
-        gate.lock();
-        try {
-          List<StoredReminder> picked = inTransaction(c -> pickUnclaimed(c, now, max), "claim due reminders");
-          H2Claims.Claim claim = new H2Claims.Claim(owner, until);
-          for (StoredReminder s : picked) {
-            h2.take(s.reminder().id(), claim);
-            claimed.add(s.reminder());
+        // side no group-commit transaction is open, so the due rows read here are as committed,
+        // and none is being settled. The connection is borrowed before the gate is taken.
+        try (Connection c = dataSource.getConnection()) {
+          c.setAutoCommit(true);
+          java.util.concurrent.locks.Lock gate = h2.gate.writeLock();
+          gate.lock();
+          try {
+            H2Claims.Claim claim = new H2Claims.Claim(owner, until);
+            for (StoredReminder s : pickUnclaimed(c, now, max)) {
+              if (h2.take(s.reminder().id(), claim, now)) {
+                claimed.add(s.reminder());
+              }
+            }
+          } finally {
+            gate.unlock();
           }
-        } finally {
-          gate.unlock();
         }
       } else {
         inTransaction(c -> {
@@ -295,7 +308,8 @@ public final class JdbcStore implements NudgeStore {
 
   /**
    * On H2: up to {@code max} reminders firing before {@code now} in due order that no live claim
-   * holds (a claim whose lease ran out is taken over), read past the rows this process has claimed.
+   * holds (a claim whose lease ran out may be taken over), read past the rows this process has
+   * claimed; the caller takes them.
    */
   private List<StoredReminder> pickUnclaimed(Connection c, long now, int max) throws SQLException {
     List<StoredReminder> picked = new ArrayList<>(Math.min(max, 512));
@@ -401,16 +415,29 @@ public final class JdbcStore implements NudgeStore {
   @Override
   public Instant nextFireAt() {
     if (h2 != null) {
-      // The first row in due order that this process has not claimed.
-      return query("find the next fire time", "SELECT id, fire_at FROM " + t.reminders
-          + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?", ps -> ps.setLong(1, h2.size() + 1L), rs -> {
+      // The first row in due order that this process has not claimed, read while no claim runs.
+      try (Connection c = dataSource.getConnection();
+           PreparedStatement ps = c.prepareStatement("SELECT id, fire_at FROM " + t.reminders
+               + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?")) {
+        c.setAutoCommit(true);
+        java.util.concurrent.locks.Lock gate = h2.gate.readLock();
+        gate.lock();
+        try {
+          ps.setLong(1, h2.size() + 1L);
+          try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
               if (h2.get(rs.getString(1)) == null) {
                 return EpochMicros.toInstant(rs.getLong(2));
               }
             }
             return null;
-          });
+          }
+        } finally {
+          gate.unlock();
+        }
+      } catch (SQLException e) {
+        throw failure("find the next fire time", e);
+      }
     }
     return query("find the next fire time", "SELECT MIN(fire_at) FROM " + t.reminders + " WHERE owner IS NULL",
         ps -> {}, rs -> {
@@ -752,25 +779,31 @@ public final class JdbcStore implements NudgeStore {
   }
 
   /**
-   * Which H2 database this is, for sharing claims between the stores of this process on it: its
-   * file path, or its name when in memory. Warns when other processes may share it (an H2
-   * server or AUTO_SERVER), as claims on H2 are kept in this process.
+   * Opens the claims of this H2 database and table prefix for a new store (see {@link H2Claims}):
+   * the database is named by its file, or by its in-memory name as the URL spells it.
+   *
+   * @throws IllegalStateException for an H2 server URL (other processes could use the database,
+   *     and claims on H2 are kept in the process), or when another store of this process has the
+   *     database and prefix open
    */
-  private static String h2Database(DataSource dataSource) throws SQLException {
+  private static H2Claims openH2Claims(DataSource dataSource, String prefix) throws SQLException {
+    String url;
+    String path;
     try (Connection c = dataSource.getConnection();
          java.sql.Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery("SELECT DATABASE_PATH(), CURRENT_CATALOG")) {
-      String url = String.valueOf(c.getMetaData().getURL());
-      if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:") || url.toUpperCase(java.util.Locale.ROOT)
-          .contains("AUTO_SERVER=TRUE")) {
-        java.util.logging.Logger.getLogger(JdbcStore.class.getName()).warning("JdbcStore on H2 keeps its claims in"
-            + " this process: let only one process run engines on this database, or use PostgreSQL or MySQL/MariaDB"
-            + " to share the reminders between processes");
-      }
+         ResultSet rs = s.executeQuery("SELECT DATABASE_PATH()")) {
+      url = String.valueOf(c.getMetaData().getURL());
       rs.next();
-      String path = rs.getString(1);
-      return path != null ? "file:" + path : "mem:" + rs.getString(2);
+      path = rs.getString(1);
     }
+    if (url.startsWith("jdbc:h2:tcp:") || url.startsWith("jdbc:h2:ssl:")) {
+      throw new IllegalStateException("JdbcStore keeps the claims on H2 reminders in its process, and " + url
+          + " is an H2 server that other processes can use, so they could send the same reminders: open the"
+          + " database embedded (jdbc:h2:file:...) from one process, or share reminders between processes on"
+          + " PostgreSQL or MySQL/MariaDB");
+    }
+    String name = path != null ? path : url.replaceFirst("^jdbc:h2:", "").replaceFirst(";.*$", "");
+    return H2Claims.open(name + "|" + prefix, "the H2 database " + name + " with table prefix " + prefix);
   }
 
   // ------------------------------------------------------------------ builder
@@ -875,6 +908,7 @@ public final class JdbcStore implements NudgeStore {
         throw new IllegalArgumentException("committers must be between 1 and 64, was " + committers);
       }
       Tables tables = new Tables(tablePrefix);
+      H2Claims claims = null;
       try {
         Dialect d = dialect;
         if (d == null) {
@@ -887,18 +921,26 @@ public final class JdbcStore implements NudgeStore {
         } else {
           Schema.verify(dataSource, tables);
         }
-        return new JdbcStore(this, d, d == Dialect.H2 ? H2Claims.open(h2Database(dataSource) + "/" + tablePrefix) : null);
-      } catch (SQLException e) {
-        if (ownedPool != null) {
-          ownedPool.dispose();
+        if (d == Dialect.H2) {
+          claims = openH2Claims(dataSource, tablePrefix);
         }
+        return new JdbcStore(this, d, claims);
+      } catch (SQLException e) {
+        release(claims);
         throw new IllegalStateException("the JdbcStore could not prepare its tables (prefix " + tablePrefix
             + "): SQLState " + e.getSQLState() + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
-        if (ownedPool != null) {
-          ownedPool.dispose();
-        }
+        release(claims);
         throw e;
+      }
+    }
+
+    private void release(H2Claims claims) {
+      if (claims != null) {
+        claims.close();
+      }
+      if (ownedPool != null) {
+        ownedPool.dispose();
       }
     }
   }

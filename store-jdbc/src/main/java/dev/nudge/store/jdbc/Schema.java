@@ -22,7 +22,7 @@ import javax.sql.DataSource;
  */
 final class Schema {
   /** Every migration, oldest first; version n is the n-th. */
-  static final List<String> MIGRATIONS = List.of("V1__create.sql", "V2__counters.sql");
+  static final List<String> MIGRATIONS = List.of("V1__create.sql", "V2__counters.sql", "V3__due_order.sql");
 
   private Schema() {}
 

@@ -1,6 +1,7 @@
 package dev.nudge.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.UserState;
@@ -19,9 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * On H2 the claims live in the process (one process opens an embedded database): they are shared
- * by the stores on the same database and prefix, kept apart from other databases and prefixes,
- * and gone with the process, so a restarted engine claims the unsettled reminders at once.
+ * On H2 the claims live in the process (one process opens an embedded database): one store per
+ * database and prefix holds them, other databases and prefixes have their own, a claim is taken
+ * or renewed atomically, and they are gone with the process, so a restarted engine claims the
+ * unsettled reminders at once.
  */
 class H2ClaimsTest {
   private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
@@ -85,6 +87,69 @@ class H2ClaimsTest {
         });
         assertThat(s.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).as(s.tablePrefix()).containsExactly(r);
       }
+    }
+  }
+
+  @Test
+  void aSecondStoreOnTheSameDatabaseAndPrefixIsRefusedUntilTheFirstCloses() {
+    Path file = dir.resolve("shared");
+    try (JdbcStore first = JdbcStore.h2(file)) {
+      assertThatThrownBy(() -> JdbcStore.h2(file)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("another JdbcStore of this process already uses the H2 database")
+          .hasMessageContaining("with table prefix nudge_")
+          .hasMessageContaining("pass that store to each Nudge builder");
+      assertThat(first.size()).as("the first store is untouched").isZero();
+    }
+    try (JdbcStore again = JdbcStore.h2(file)) {
+      assertThat(again.size()).isZero();
+    }
+  }
+
+  @Test
+  void inMemoryDatabasesWhoseNamesDifferInCaseAreApart() {
+    Reminder r = reminder("r1", "u1");
+    try (JdbcStore lower = JdbcStore.h2InMemory("casedb"); JdbcStore upper = JdbcStore.h2InMemory("CASEDB")) {
+      for (JdbcStore s : List.of(lower, upper)) {
+        run(s, "u1", state -> {
+          state.save(r);
+          return null;
+        });
+        assertThat(s.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
+      }
+    }
+  }
+
+  @Test
+  void anH2ServerUrlIsRefused() throws Exception {
+    org.h2.tools.Server server = org.h2.tools.Server.createTcpServer("-tcpPort", "0", "-ifNotExists",
+        "-baseDir", dir.toString()).start();
+    JdbcConnectionPool pool = JdbcConnectionPool.create("jdbc:h2:tcp://localhost:" + server.getPort() + "/./served",
+        "sa", "");
+    try {
+      assertThatThrownBy(() -> JdbcStore.builder(pool).build()).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("is an H2 server that other processes can use")
+          .hasMessageContaining("PostgreSQL or MySQL/MariaDB");
+    } finally {
+      pool.dispose();
+      server.stop();
+    }
+  }
+
+  @Test
+  void aRenewalAndATakeOverNeverBothWin() {
+    H2Claims claims = H2Claims.open("test-only|" + dir, "a test table");
+    try {
+      long now = 1_000;
+      claims.take("r1", new H2Claims.Claim("A", now - 1), now - 10);
+      // A's lease ran out: B may take it over, or A renew it, but not both.
+      assertThat(claims.renew(List.of("r1"), "A", now + 100)).isEqualTo(1);
+      assertThat(claims.take("r1", new H2Claims.Claim("B", now + 50), now)).as("renewed: still A's").isFalse();
+      assertThat(claims.get("r1").owner()).isEqualTo("A");
+      assertThat(claims.take("r1", new H2Claims.Claim("B", now + 500), now + 101)).as("ran out again").isTrue();
+      assertThat(claims.renew(List.of("r1"), "A", now + 1_000)).as("taken over: not A's to renew").isZero();
+      assertThat(claims.get("r1").owner()).isEqualTo("B");
+    } finally {
+      claims.close();
     }
   }
 

@@ -49,6 +49,14 @@ class SchemaMigrationTest {
     try (JdbcStore again = JdbcStore.h2(file)) {
       assertThat(again.size()).as("migrating twice changes nothing").isEqualTo(1);
     }
+    JdbcConnectionPool after = JdbcConnectionPool.create("jdbc:h2:file:" + file.toAbsolutePath(), "sa", "");
+    try {
+      assertThat(versions(after, "nudge_")).containsExactly(1, 2, 3);
+      assertThat(indexes(after, "nudge_reminders")).as("version 3: no lease index (H2 claims are in the process)")
+          .contains("nudge_reminders_due").doesNotContain("nudge_reminders_lease");
+    } finally {
+      after.dispose();
+    }
   }
 
   @Test
@@ -78,7 +86,11 @@ class SchemaMigrationTest {
     createVersion1(ds, dialect, PREFIX);
     upgradesInPlace(() -> JdbcStore.builder(ds).tablePrefix(PREFIX).build(),
         () -> JdbcStore.builder(ds).tablePrefix(PREFIX).createSchema(false).build());
-    assertThat(versions(ds, PREFIX)).containsExactly(1, 2);
+    assertThat(versions(ds, PREFIX)).containsExactly(1, 2, 3);
+    if (dialect == Dialect.POSTGRESQL) {
+      assertThat(indexes(ds, PREFIX + "reminders")).as("version 3: the whole due order, for claims")
+          .contains(PREFIX + "reminders_due_order").doesNotContain(PREFIX + "reminders_due");
+    }
   }
 
   /** What release 1 left behind: its tables, its version row, and one pending reminder. */
@@ -114,6 +126,23 @@ class SchemaMigrationTest {
     try (JdbcStore store = checking.get()) {
       assertThat(store.counters()).as("kept").containsExactly(new Counter("cart", 0, Counter.SENT, 1));
     }
+  }
+
+  /** The table's index names, lower case. */
+  private static List<String> indexes(DataSource ds, String table) throws SQLException {
+    List<String> out = new ArrayList<>();
+    try (Connection c = ds.getConnection()) {
+      for (String name : List.of(table, table.toUpperCase(java.util.Locale.ROOT))) {
+        try (ResultSet rs = c.getMetaData().getIndexInfo(null, null, name, false, false)) {
+          while (rs.next()) {
+            if (rs.getString("INDEX_NAME") != null) {
+              out.add(rs.getString("INDEX_NAME").toLowerCase(java.util.Locale.ROOT));
+            }
+          }
+        }
+      }
+    }
+    return out;
   }
 
   private static List<Integer> versions(DataSource ds, String prefix) throws SQLException {

@@ -1,0 +1,6 @@
+-- Nudge JDBC store, schema version 3, MySQL 8 / MariaDB 10.6+: nothing to change.
+-- Version 3 adds an index in the full due order on PostgreSQL and drops an unused index on H2.
+-- MySQL cannot index the whole due order (rkey is MEDIUMTEXT), so its claims keep the
+-- (owner, fire_at) index of version 1 and sort the due rows of equal fire_at.
+-- To record it by hand:
+--   INSERT INTO ${prefix}schema_version (version, description, applied_at) VALUES (3, 'due_order', 0);
