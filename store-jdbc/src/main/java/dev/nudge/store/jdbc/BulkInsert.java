@@ -52,10 +52,6 @@ final class BulkInsert {
     rows.add(values);
   }
 
-  boolean isEmpty() {
-    return rows.isEmpty();
-  }
-
   /** Inserts the rows added so far (nothing when none). */
   void execute(Connection c, Dialect dialect) throws SQLException {
     if (rows.isEmpty()) {

@@ -42,7 +42,9 @@ import org.h2.jdbcx.JdbcConnectionPool;
  * ids, devices and user attributes in a handful of tables (H2, PostgreSQL, MySQL 8 or
  * MariaDB 10.6+). Several engines may share one PostgreSQL or MySQL database: each due reminder
  * is claimed by one of them ({@code FOR UPDATE SKIP LOCKED}, under a lease), and one user's units
- * of work serialize on that user's row.
+ * of work serialize on that user's row. An embedded H2 database belongs to one process: one store
+ * per database and table prefix serves all of its engines ({@link Builder#build()} refuses a
+ * second while the first is open), and keeps the claims in memory.
  *
  * <pre>{@code
  * JdbcStore store = JdbcStore.builder(dataSource)      // the host's pool
@@ -251,7 +253,7 @@ public final class JdbcStore implements NudgeStore {
         }
       } else {
         inTransaction(c -> {
-          List<String> ids = selectClaimable(c, expired, due, max, now, " FOR UPDATE SKIP LOCKED", claimed);
+          List<String> ids = lockClaimable(c, expired, due, max, now, claimed);
           updateClaims(c, ids, owner, until);
           return null;
         }, "claim due reminders");
@@ -265,10 +267,11 @@ public final class JdbcStore implements NudgeStore {
   }
 
   /**
-   * Reads up to {@code max} claimable rows into {@code claimed} (cleared first): expired leases,
-   * then due reminders, each query suffixed with {@code lock}; returns their ids.
+   * MySQL/MariaDB: reads and locks up to {@code max} claimable rows into {@code claimed} (cleared
+   * first), skipping rows other transactions hold: expired leases, then due reminders; returns
+   * their ids.
    */
-  private List<String> selectClaimable(Connection c, String expired, String due, int max, long now, String lock,
+  private List<String> lockClaimable(Connection c, String expired, String due, int max, long now,
       List<Reminder> claimed) throws SQLException {
     claimed.clear();
     List<String> ids = new ArrayList<>();
@@ -277,7 +280,7 @@ public final class JdbcStore implements NudgeStore {
         break;
       }
       String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
-      try (PreparedStatement ps = c.prepareStatement(select + lock)) {
+      try (PreparedStatement ps = c.prepareStatement(select + " FOR UPDATE SKIP LOCKED")) {
         ps.setLong(1, now);
         ps.setInt(2, max - claimed.size());
         try (ResultSet rs = ps.executeQuery()) {
@@ -888,7 +891,8 @@ public final class JdbcStore implements NudgeStore {
      *
      * @throws IllegalArgumentException for an invalid setting, naming it
      * @throws IllegalStateException when the database cannot be reached or its schema is not
-     *     usable
+     *     usable; on H2, also for a server URL, or while another store of this process has the
+     *     same database and table prefix open
      */
     public JdbcStore build() {
       if (tablePrefix == null || !PREFIX.matcher(tablePrefix).matches()) {

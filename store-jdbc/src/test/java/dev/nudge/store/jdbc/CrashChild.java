@@ -54,7 +54,7 @@ public final class CrashChild {
           .lease(LEASE)
           .pollInterval(Duration.ofMillis(100))
           .build();
-      nudge.define(CrashRecoveryTest.campaign());
+      nudge.define(Shoppers.campaign(CAMPAIGN));
       nudge.start();
       System.out.println("started");
       TimeUnit.MINUTES.sleep(2);

@@ -2,9 +2,7 @@ package dev.nudge.store.jdbc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nudge.Campaign;
 import dev.nudge.Event;
-import dev.nudge.Message;
 import dev.nudge.Outcome;
 import dev.nudge.OutcomeReport;
 import dev.nudge.core.Nudge;
@@ -55,15 +53,6 @@ class CrashRecoveryTest {
   private DataSource database;
   private Process child;
 
-  static Campaign campaign() {
-    return Campaign.named(CrashChild.CAMPAIGN)
-        .triggeredBy("cart_add")
-        .after(Duration.ofMinutes(1)).send(Message.of("Still there?", "{{event.item_name}} is in your cart").build())
-        // A goal keeps the send history for a day, so the sends table shows every send.
-        .goal("purchase", Duration.ofDays(1))
-        .build();
-  }
-
   @AfterEach
   void cleanUp() {
     if (child != null) {
@@ -85,7 +74,7 @@ class CrashRecoveryTest {
     // 10,000 users with a device each and a cart reminder that came due a minute ago or less.
     Instant now = Instant.now();
     try (Nudge setup = Nudge.builder().store(JdbcStore.builder(database).tablePrefix(PREFIX).build()).build()) {
-      setup.define(campaign());
+      setup.define(Shoppers.campaign(CrashChild.CAMPAIGN));
       Shoppers.registerDevices(setup, USERS);
       Shoppers.track(setup, USERS, u -> Event.named("cart_add").user(Shoppers.user(u))
           .at(now.minus(Duration.ofMinutes(2)).plusMillis(u * 6L)).property("item_name", "Item " + u).build());
@@ -134,7 +123,7 @@ class CrashRecoveryTest {
         .lease(CrashChild.LEASE)
         .pollInterval(Duration.ofMillis(100))
         .build()) {
-      second.define(campaign());
+      second.define(Shoppers.campaign(CrashChild.CAMPAIGN));
       second.start();
       Await.until("no reminder is pending", Duration.ofSeconds(60), () -> second.pendingReminders() == 0,
           () -> second.pendingReminders() + " pending, " + ios.deliveries().size() + " sent after the restart");

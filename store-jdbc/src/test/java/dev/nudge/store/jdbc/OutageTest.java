@@ -3,10 +3,8 @@ package dev.nudge.store.jdbc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.nudge.Campaign;
 import dev.nudge.Device;
 import dev.nudge.Event;
-import dev.nudge.Message;
 import dev.nudge.Outcome;
 import dev.nudge.OutcomeReport;
 import dev.nudge.Platform;
@@ -53,14 +51,6 @@ class OutageTest {
   Path dir;
 
   private DataSource database;
-
-  static Campaign campaign() {
-    return Campaign.named("outage")
-        .triggeredBy("cart_add")
-        .after(Duration.ofMinutes(1)).send(Message.of("Still there?", "{{event.item_name}} is in your cart").build())
-        .goal("purchase", Duration.ofDays(1))
-        .build();
-  }
 
   @AfterEach
   void cleanUp() {
@@ -116,7 +106,7 @@ class OutageTest {
         .lease(Duration.ofSeconds(LEASE_SECONDS))
         .pollInterval(Duration.ofMillis(100))
         .build()) {
-      nudge.define(campaign());
+      nudge.define(Shoppers.campaign("outage"));
       Shoppers.registerDevices(nudge, USERS);
       nudge.registerDevice(Device.of(LATE_USER, Platform.IOS, "token-late").build());
       Shoppers.track(nudge, USERS, u -> Event.named("cart_add").user(Shoppers.user(u))

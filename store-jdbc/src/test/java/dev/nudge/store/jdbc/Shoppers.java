@@ -1,10 +1,13 @@
 package dev.nudge.store.jdbc;
 
+import dev.nudge.Campaign;
 import dev.nudge.Device;
 import dev.nudge.Event;
+import dev.nudge.Message;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -19,6 +22,18 @@ import java.util.function.IntFunction;
  */
 final class Shoppers {
   private Shoppers() {}
+
+  /**
+   * A cart reminder one minute after {@code cart_add}, with a purchase goal: the goal keeps the
+   * send history for a day, so the sends table shows every send.
+   */
+  static Campaign campaign(String name) {
+    return Campaign.named(name)
+        .triggeredBy("cart_add")
+        .after(Duration.ofMinutes(1)).send(Message.of("Still there?", "{{event.item_name}} is in your cart").build())
+        .goal("purchase", Duration.ofDays(1))
+        .build();
+  }
 
   static String user(int n) {
     return "user-" + n;
