@@ -94,9 +94,7 @@ public final class JdbcBench {
             + "; options: --db h2,postgres --users N --threads N --resolve N --committers N --batch N --claim N --pg-url URL");
       }
     }
-    System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    Workload.printJvm();
     for (String db : bench.databases) {
       bench.run(db);
     }

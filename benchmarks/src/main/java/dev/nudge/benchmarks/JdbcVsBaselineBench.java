@@ -97,9 +97,7 @@ public final class JdbcVsBaselineBench {
             + "; options: --db h2,postgres --users N --threads N --fire N --rounds N --pg-url URL");
       }
     }
-    System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
-        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
-        Runtime.getRuntime().maxMemory() >> 20);
+    Workload.printJvm();
     bench.dir = Files.createTempDirectory("nudge-vs-baseline");
     try {
       for (String db : bench.databases) {

@@ -64,4 +64,11 @@ final class Workload {
     }
     return new long[] {scheduled, cancelled};
   }
+
+  /** Prints the JVM the figures come from: its name, version, processors and heap. */
+  static void printJvm() {
+    System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
+        System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+        Runtime.getRuntime().maxMemory() >> 20);
+  }
 }
