@@ -26,9 +26,6 @@ import dev.nudge.Platform;
 import dev.nudge.StepStats;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
-import dev.nudge.spi.RenderedNotification;
-import dev.nudge.spi.SendResult;
-import dev.nudge.spi.Transport;
 import dev.nudge.testing.TestClock;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -48,7 +45,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
 /**
@@ -59,10 +55,8 @@ import java.util.stream.Collectors;
  * good for telling a change's order of magnitude, not for small differences.
  */
 public final class Bench {
-  private static final String CAMPAIGN = "cart-abandonment";
   private static final String START = "2026-03-02T10:00:00Z";
   /** Events tracked per batch before the thread waits for their futures. */
-  private static final int BATCH = 1_000;
 
   private final Options options;
   private final Map<String, String[]> figures = new LinkedHashMap<>();
@@ -108,7 +102,7 @@ public final class Bench {
       figure("events tracked per second", String.format("%,.0f /s", events / seconds),
           String.format("%,d users: cart_add each, purchase for half (%,d events), %d threads, %.2f s",
               users, events, threads, seconds));
-      StepStats s = nudge.stats(CAMPAIGN).total();
+      StepStats s = nudge.stats(Workload.CAMPAIGN).total();
       check("track", s.scheduled() == users && s.cancelled() == (users + 1) / 2
               && counted[0] == users && counted[1] == (users + 1) / 2,
           String.format("scheduled %,d (stats) / %,d (TrackResult), cancelled %,d / %,d; expected %,d and %,d",
@@ -148,11 +142,11 @@ public final class Bench {
     for (int t = 0; t < threads; t++) {
       work.add(new ArrayList<>());
     }
-    for (int chunk = 0; chunk < users; chunk += BATCH * threads) {
-      for (int i = chunk; i < Math.min(users, chunk + BATCH * threads); i++) {
-        work.get(i % threads).add(cartAdd(prefix + i, i));
+    for (int chunk = 0; chunk < users; chunk += Workload.BATCH * threads) {
+      for (int i = chunk; i < Math.min(users, chunk + Workload.BATCH * threads); i++) {
+        work.get(i % threads).add(Workload.cartAdd(prefix + i, i, null));
       }
-      for (int i = chunk; i < Math.min(users, chunk + BATCH * threads); i += 2) {
+      for (int i = chunk; i < Math.min(users, chunk + Workload.BATCH * threads); i += 2) {
         work.get(i % threads).add(purchase(prefix + i, i));
       }
     }
@@ -168,14 +162,14 @@ public final class Bench {
     Nudge nudge = engine(clock);
     try {
       // One tracked event first, so lazily built engine state is not counted per reminder.
-      nudge.track(cartAdd("warm", 0)).join();
+      nudge.track(Workload.cartAdd("warm", 0, null)).join();
       long before = usedHeapAfterGc(memory);
       progress("heap: scheduling %,d pending reminders (heap used before: %,d MiB)", pending, before >> 20);
-      List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
+      List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(Workload.BATCH);
       for (int i = 0; i < pending; i++) {
         // Built here and dropped after tracking: only what the engine keeps stays on the heap.
-        inFlight.add(nudge.track(cartAdd("p" + i, i)));
-        if (inFlight.size() == BATCH) {
+        inFlight.add(nudge.track(Workload.cartAdd("p" + i, i, null)));
+        if (inFlight.size() == Workload.BATCH) {
           inFlight.forEach(CompletableFuture::join);
           inFlight.clear();
         }
@@ -183,7 +177,7 @@ public final class Bench {
       inFlight.forEach(CompletableFuture::join);
       inFlight.clear();
       long after = usedHeapAfterGc(memory);
-      long pendingNow = pendingOf(nudge.stats(CAMPAIGN));
+      long pendingNow = pendingOf(nudge.stats(Workload.CAMPAIGN));
       figure("heap bytes per pending reminder", String.format("%,d B", (after - before) / pending),
           String.format("%,d pending cart reminders (trigger with cart_id, item_name, price); heap %,d -> %,d MiB",
               pending, before >> 20, after >> 20));
@@ -222,19 +216,19 @@ public final class Bench {
 
   private void resolveOnce(int users, boolean report) {
     TestClock clock = new TestClock(Instant.parse(START));
-    NoopTransport ios = new NoopTransport(Platform.IOS);
-    NoopTransport android = new NoopTransport(Platform.ANDROID);
+    Workload.NoopTransport ios = new Workload.NoopTransport(Platform.IOS);
+    Workload.NoopTransport android = new Workload.NoopTransport(Platform.ANDROID);
     try (Nudge nudge = Nudge.builder().clock(clock)
         .transport(ios).transport(android).build()) {
       nudge.define(Workload.campaign());
-      List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
+      List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(Workload.BATCH);
       for (int i = 0; i < users; i++) {
         String user = "r" + i;
         Platform platform = i % 2 == 0 ? Platform.IOS : Platform.ANDROID;
         nudge.registerDevice(Device.of(user, platform, token(platform, i)).locale("en-US").build());
         nudge.setUserAttributes(user, Map.of("first_name", "Sam"));
-        inFlight.add(nudge.track(cartAdd(user, i)));
-        if (inFlight.size() == BATCH) {
+        inFlight.add(nudge.track(Workload.cartAdd(user, i, null)));
+        if (inFlight.size() == Workload.BATCH) {
           inFlight.forEach(CompletableFuture::join);
           inFlight.clear();
         }
@@ -249,7 +243,7 @@ public final class Bench {
         figure("reminders resolved per second", String.format("%,.0f /s", resolved / seconds),
             String.format("%,d due reminders, one device each, accepting no-op transport, %.2f s",
                 resolved, seconds));
-        StepStats s = nudge.stats(CAMPAIGN).step(0);
+        StepStats s = nudge.stats(Workload.CAMPAIGN).step(0);
         long sends = ios.sends() + android.sends();
         check("resolve", resolved == users && s.sent() == users && s.acceptedTotal() == users && sends == users,
             String.format("runDue resolved %,d, stats sent %,d accepted %,d, transports got %,d; expected %,d",
@@ -258,30 +252,6 @@ public final class Bench {
     }
   }
 
-  /** Accepts every notification at once, like a push service with no latency. */
-  private static final class NoopTransport implements Transport {
-    private final Platform platform;
-    private final LongAdder sends = new LongAdder();
-
-    NoopTransport(Platform platform) {
-      this.platform = platform;
-    }
-
-    @Override
-    public Platform platform() {
-      return platform;
-    }
-
-    @Override
-    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-      sends.increment();
-      return CompletableFuture.completedFuture(SendResult.accepted(null));
-    }
-
-    long sends() {
-      return sends.sum();
-    }
-  }
 
   // ---- the workload --------------------------------------------------------------------------
 
@@ -290,16 +260,6 @@ public final class Bench {
     Nudge nudge = Nudge.builder().clock(clock).build();
     nudge.define(Workload.campaign());
     return nudge;
-  }
-  private static final String[] ITEMS = {
-      "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
-
-  private static Event cartAdd(String user, int i) {
-    return Event.named("cart_add").user(user)
-        .property("cart_id", "c" + i)
-        .property("item_name", ITEMS[i & 3])
-        .property("price", 49.5 + (i & 63))
-        .build();
   }
 
   private static Event purchase(String user, int i) {

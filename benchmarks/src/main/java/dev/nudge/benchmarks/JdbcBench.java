@@ -25,16 +25,10 @@ import dev.nudge.Platform;
 import dev.nudge.StepStats;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
-import dev.nudge.spi.RenderedNotification;
-import dev.nudge.spi.SendResult;
-import dev.nudge.spi.Transport;
 import dev.nudge.store.jdbc.JdbcStore;
 import dev.nudge.testing.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,10 +38,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
-import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.postgresql.ds.PGConnectionPoolDataSource;
 
@@ -57,11 +49,7 @@ import org.postgresql.ds.PGConnectionPoolDataSource;
  * second, on an H2 file and on PostgreSQL. A plain {@code main}, one timed run after a warm-up.
  */
 public final class JdbcBench {
-  private static final String CAMPAIGN = "cart-abandonment";
   private static final Instant START = Instant.parse("2026-03-02T10:00:00Z");
-  private static final int BATCH = 1_000;
-  private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
 
   private final List<String> databases = new ArrayList<>(List.of("h2", "postgres"));
   private int users = 100_000;
@@ -119,7 +107,7 @@ public final class JdbcBench {
         pool.setMaxConnections(64);
         pools.forEach(JdbcConnectionPool::dispose); // the previous run's store is closed by now
         pools.add(pool);
-        dropTables(pool, "nbench_");
+        Workload.dropTables(pool, "nbench_");
         b = JdbcStore.builder(pool).tablePrefix("nbench_");
       }
       if (committers > 0) {
@@ -172,7 +160,7 @@ public final class JdbcBench {
         pool.shutdownNow();
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      StepStats s = nudge.stats(CAMPAIGN).total();
+      StepStats s = nudge.stats(Workload.CAMPAIGN).total();
       boolean ok = total[0] == userCount && total[1] == (userCount + 1) / 2 && s.scheduled() == userCount
           && nudge.pendingReminders() == userCount / 2;
       if (report) {
@@ -186,11 +174,11 @@ public final class JdbcBench {
     for (int t = 0; t < threads; t++) {
       work.add(new ArrayList<>());
     }
-    for (int chunk = 0; chunk < userCount; chunk += BATCH * threads) {
-      for (int i = chunk; i < Math.min(userCount, chunk + BATCH * threads); i++) {
-        work.get(i % threads).add(cartAdd("u" + i, i, START.plusMillis(i)));
+    for (int chunk = 0; chunk < userCount; chunk += Workload.BATCH * threads) {
+      for (int i = chunk; i < Math.min(userCount, chunk + Workload.BATCH * threads); i++) {
+        work.get(i % threads).add(Workload.cartAdd("u" + i, i, START.plusMillis(i)));
       }
-      for (int i = chunk; i < Math.min(userCount, chunk + BATCH * threads); i += 2) {
+      for (int i = chunk; i < Math.min(userCount, chunk + Workload.BATCH * threads); i += 2) {
         work.get(i % threads).add(Event.named("purchase").user("u" + i).property("cart_id", "c" + i)
             .at(START.plusMillis(userCount + i)).build());
       }
@@ -202,7 +190,7 @@ public final class JdbcBench {
 
   private void resolve(String db, Supplier<JdbcStore> stores, int reminders, boolean report) throws Exception {
     TestClock clock = new TestClock(START);
-    NoopTransport ios = new NoopTransport();
+    Workload.NoopTransport ios = new Workload.NoopTransport(Platform.IOS);
     int userCount = Math.max(1, reminders / 10);
     Nudge.Builder builder = Nudge.builder().clock(clock).transport(ios).store(stores.get());
     if (claim > 0) {
@@ -224,7 +212,7 @@ public final class JdbcBench {
               for (int k = 0; k < 10; k++) {
                 int i = u * 10 + k;
                 if (i < reminders) {
-                  inFlight.add(nudge.track(cartAdd(user, i, START.plusMillis(i))));
+                  inFlight.add(nudge.track(Workload.cartAdd(user, i, START.plusMillis(i))));
                 }
               }
             }
@@ -242,8 +230,8 @@ public final class JdbcBench {
       long start = System.nanoTime();
       int resolved = nudge.runDue().join();
       double seconds = (System.nanoTime() - start) / 1e9;
-      StepStats s = nudge.stats(CAMPAIGN).step(0);
-      boolean ok = resolved == reminders && s.sent() == reminders && ios.sends.sum() == reminders;
+      StepStats s = nudge.stats(Workload.CAMPAIGN).step(0);
+      boolean ok = resolved == reminders && s.sent() == reminders && ios.sends() == reminders;
       if (report) {
         figures.add(String.format("%-8s reminders claimed+resolved per second: %,9.0f /s  (%,d due reminders of"
             + " %,d users, one device each, no-op transport, %.2f s)%s", db, resolved / seconds, resolved, userCount,
@@ -252,44 +240,10 @@ public final class JdbcBench {
     }
   }
 
-  /** Accepts every notification at once. */
-  private static final class NoopTransport implements Transport {
-    final LongAdder sends = new LongAdder();
-
-    @Override
-    public Platform platform() {
-      return Platform.IOS;
-    }
-
-    @Override
-    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-      sends.increment();
-      return CompletableFuture.completedFuture(SendResult.accepted(null));
-    }
-  }
 
   // ---- the workload --------------------------------------------------------------------------
 
-  private static final String[] ITEMS = {
-      "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
 
-  private static Event cartAdd(String user, int i, Instant at) {
-    return Event.named("cart_add").user(user).at(at)
-        .property("cart_id", "c" + i)
-        .property("item_name", ITEMS[i & 3])
-        .property("price", 49.5 + (i & 63))
-        .build();
-  }
-
-  private static void dropTables(DataSource ds, String prefix) {
-    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
-      for (String table : TABLES) {
-        s.execute("DROP TABLE IF EXISTS " + prefix + table);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot reach PostgreSQL at --pg-url: " + e.getMessage(), e);
-    }
-  }
 
   private static void progress(String format, Object... args) {
     System.out.printf("  " + format + "%n", args);

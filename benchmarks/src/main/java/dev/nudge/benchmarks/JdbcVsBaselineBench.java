@@ -25,16 +25,10 @@ import dev.nudge.Event;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
-import dev.nudge.spi.RenderedNotification;
-import dev.nudge.spi.SendResult;
-import dev.nudge.spi.Transport;
 import dev.nudge.store.jdbc.JdbcStore;
 import dev.nudge.testing.TestClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -59,12 +53,9 @@ import org.postgresql.ds.PGConnectionPoolDataSource;
  * warm-up round, printed with the ratio Nudge / baseline. A plain {@code main}.
  */
 public final class JdbcVsBaselineBench {
-  private static final String CAMPAIGN = "cart-abandonment";
   private static final Instant START = Instant.parse("2026-03-02T10:00:00Z");
   private static final Duration DELAY = Duration.ofHours(2);
   private static final int CHUNK = 500;
-  private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "schema_version");
   private static final String PREFIX = "nvb_";
   private static final String BASELINE_TABLE = "nvb_scheduled_tasks";
 
@@ -163,7 +154,7 @@ public final class JdbcVsBaselineBench {
   private DataSource database(String db) {
     JdbcConnectionPool pool;
     if (db.equals("h2")) {
-      // The same settings as JdbcStore.h2(file): every commit written to the file before it returns.
+      // The durability of JdbcStore.h2(file): every commit written to the file before it returns.
       pool = JdbcConnectionPool.create("jdbc:h2:file:" + dir.resolve("baseline-" + ++files)
           + ";WRITE_DELAY=0;LOCK_TIMEOUT=10000", "sa", "");
     } else {
@@ -179,13 +170,7 @@ public final class JdbcVsBaselineBench {
     if (db.equals("h2")) {
       return JdbcStore.h2(dir.resolve("nudge-" + ++files));
     }
-    try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-      for (String table : TABLES) {
-        s.execute("DROP TABLE IF EXISTS " + PREFIX + table);
-      }
-    } catch (SQLException e) {
-      throw new IllegalStateException("cannot reach PostgreSQL at --pg-url: " + e.getMessage(), e);
-    }
+    Workload.dropTables(pool, PREFIX);
     return JdbcStore.builder(pool).tablePrefix(PREFIX).build();
   }
 
@@ -233,7 +218,7 @@ public final class JdbcVsBaselineBench {
       DbSchedulerBaseline baseline = new DbSchedulerBaseline(pool, db, BASELINE_TABLE);
       double seconds = onThreads(userCount, (from, to) -> {
         for (int i = from; i < to; i++) {
-          baseline.cartAdded("u" + i, "c" + i, item(i), START.plusMillis(i).plus(DELAY));
+          baseline.cartAdded("u" + i, "c" + i, Workload.item(i), START.plusMillis(i).plus(DELAY));
         }
         for (int i = from; i < to; i += 2) {
           baseline.purchased("u" + i, "c" + i);
@@ -282,8 +267,8 @@ public final class JdbcVsBaselineBench {
   private double nudgeFire(String db, int reminders) throws Exception {
     DataSource pool = database(db);
     TestClock clock = new TestClock(START);
-    LongAdder sent = new LongAdder();
-    try (Nudge nudge = Nudge.builder().clock(clock).store(nudgeStore(db, pool)).transport(new NoopTransport(sent))
+    Workload.NoopTransport sent = new Workload.NoopTransport(Platform.IOS);
+    try (Nudge nudge = Nudge.builder().clock(clock).store(nudgeStore(db, pool)).transport(sent)
         .build()) {
       nudge.define(Workload.campaign());
       int userCount = Math.max(1, reminders / 10);
@@ -302,7 +287,7 @@ public final class JdbcVsBaselineBench {
       long start = System.nanoTime();
       int resolved = nudge.runDue().join();
       double seconds = (System.nanoTime() - start) / 1e9;
-      check(resolved == reminders && sent.sum() == reminders, "Nudge resolved " + resolved + ", sent " + sent);
+      check(resolved == reminders && sent.sends() == reminders, "Nudge resolved " + resolved + ", sent " + sent.sends());
       return reminders / seconds;
     } finally {
       dispose(pool);
@@ -317,7 +302,7 @@ public final class JdbcVsBaselineBench {
       Instant due = Instant.now().minusSeconds(60);
       List<TaskInstance<?>> batch = new ArrayList<>(1_000);
       for (int i = 0; i < reminders; i++) {
-        batch.add(baseline.instance("r" + i / 10, "c" + i, item(i)));
+        batch.add(baseline.instance("r" + i / 10, "c" + i, Workload.item(i)));
         if (batch.size() == 1_000 || i == reminders - 1) {
           baseline.scheduleDue(batch, due);
           batch.clear();
@@ -334,35 +319,10 @@ public final class JdbcVsBaselineBench {
     }
   }
 
-  /** Accepts every notification at once. */
-  private record NoopTransport(LongAdder sends) implements Transport {
-    @Override
-    public Platform platform() {
-      return Platform.IOS;
-    }
-
-    @Override
-    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-      sends.increment();
-      return CompletableFuture.completedFuture(SendResult.accepted(null));
-    }
-  }
-
-  // ---- the workload (as in JdbcBench) ---------------------------------------------------------
-
-  private static final String[] ITEMS = {
-      "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
-
-  private static String item(int i) {
-    return ITEMS[i & 3];
-  }
+  // ---- the workload (Workload) ---------------------------------------------------------------
 
   private static Event cartAdd(String user, int i) {
-    return Event.named("cart_add").user(user).at(START.plusMillis(i))
-        .property("cart_id", "c" + i)
-        .property("item_name", item(i))
-        .property("price", 49.5 + (i & 63))
-        .build();
+    return Workload.cartAdd(user, i, START.plusMillis(i));
   }
 
   private static void check(boolean ok, String what) {

@@ -1,16 +1,27 @@
 package dev.nudge.benchmarks;
 
 import dev.nudge.Campaign;
+import dev.nudge.Device;
 import dev.nudge.Event;
 import dev.nudge.Message;
+import dev.nudge.Platform;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
+import dev.nudge.spi.RenderedNotification;
+import dev.nudge.spi.SendResult;
+import dev.nudge.spi.Transport;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import javax.sql.DataSource;
 
 /** The workload every benchmark shares: the README's cart campaign and how events are tracked. */
 final class Workload {
@@ -70,5 +81,62 @@ final class Workload {
     System.out.printf("JVM: %s %s, %d processors, max heap %,d MB%n", System.getProperty("java.vm.name"),
         System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20);
+  }
+
+  /** The four cart items, by event number. */
+  static String item(int i) {
+    return ITEMS[i & 3];
+  }
+
+  private static final String[] ITEMS = {
+      "Trail running shoes", "Noise-cancelling headphones", "Espresso grinder", "Linen duvet cover"};
+
+  /** Event {@code i}: {@code user} adds cart {@code c<i>} with one item, at {@code at} (null: now). */
+  static Event cartAdd(String user, int i, Instant at) {
+    Event.Builder b = Event.named("cart_add").user(user);
+    if (at != null) {
+      b.at(at);
+    }
+    return b.property("cart_id", "c" + i).property("item_name", item(i)).property("price", 49.5 + (i & 63)).build();
+  }
+
+  /** The store's tables, dropped before a run on a server database. */
+  private static final List<String> TABLES =
+      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
+
+  /** Drops the JDBC store's tables with this prefix, so each run starts empty. */
+  static void dropTables(DataSource ds, String prefix) {
+    try (Connection c = ds.getConnection(); Statement s = c.createStatement()) {
+      for (String table : TABLES) {
+        s.execute("DROP TABLE IF EXISTS " + prefix + table);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot reach PostgreSQL at --pg-url: " + e.getMessage(), e);
+    }
+  }
+
+  /** Accepts every notification at once, like a push service with no latency; counts them. */
+  static final class NoopTransport implements Transport {
+    private final Platform platform;
+    private final LongAdder sends = new LongAdder();
+
+    NoopTransport(Platform platform) {
+      this.platform = platform;
+    }
+
+    @Override
+    public Platform platform() {
+      return platform;
+    }
+
+    @Override
+    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
+      sends.increment();
+      return CompletableFuture.completedFuture(SendResult.accepted(null));
+    }
+
+    long sends() {
+      return sends.sum();
+    }
   }
 }

@@ -23,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Applies one tracked event: stops (cancellations), goal conversions and triggers, in that order,
- * as one unit of work on the user's state; counts and reports only once the store committed it.
+ * as one unit of work on the user's state, counters included; reports only once the store
+ * committed it.
  * Thread-safe.
  */
 final class Ingest {

@@ -41,7 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe: every method may be called from any thread. {@link #start()} starts polling for
  * due reminders in the background; without it nothing is sent until {@link #runDue()} is called,
- * which is how tests and the {@code simulate} tool drive the engine on a controlled clock.
+ * which is how tests drive the engine on a controlled clock.
  * {@link #close()} stops polling, lets in-flight sends finish, then closes the transports and
  * the store.
  */
@@ -73,7 +73,7 @@ public final class Nudge implements AutoCloseable {
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
     this.resolver = new Resolver(clock, store, rules, listeners, ids, transports, b.maxInFlight,
-        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.lease, b.maxRetryWindow,
+        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
             new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, resolver, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
@@ -248,7 +248,10 @@ public final class Nudge implements AutoCloseable {
 
   // ------------------------------------------------------------------ statistics
 
-  /** A snapshot of every campaign's counters, by campaign id. */
+  /**
+   * A snapshot of every campaign's counters, by campaign id, as the store keeps them: with a
+   * shared store, the counts of every engine on it.
+   */
   public Map<String, CampaignStats> stats() {
     return Stats.of(store.counters());
   }
@@ -335,7 +338,10 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Where reminders, devices and attributes are kept (default: a new {@link InMemoryStore}). */
+    /**
+     * Where reminders, send history, devices, attributes and the statistics counters are kept
+     * (default: a new {@link InMemoryStore}); engines sharing a store share all of them.
+     */
     public Builder store(NudgeStore store) {
       this.store = require("store", store);
       return this;
@@ -385,7 +391,8 @@ public final class Nudge implements AutoCloseable {
     /**
      * Most reminders claimed per store round trip (default 2000). Larger claims let a
      * group-committing store decide and settle more reminders per transaction; at most two
-     * batches are claimed ahead of what has settled, so leases must outlast resolving that many.
+     * batches are claimed ahead of what has settled. A started engine renews the leases of what
+     * it holds; with {@link Nudge#runDue()} alone, leases must outlast resolving that many.
      */
     public Builder claimBatchSize(int size) {
       this.claimBatchSize = atLeastOne("claimBatchSize", size);

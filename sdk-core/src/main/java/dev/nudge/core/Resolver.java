@@ -44,7 +44,7 @@ import java.util.function.Function;
  */
 final class Resolver {
   /** What the engine needs to resolve reminders; fixed at build time. */
-  record Settings(String owner, Duration lease, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
+  record Settings(String owner, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
 
   private final Clock clock;
   private final NudgeStore store;
@@ -103,20 +103,22 @@ final class Resolver {
 
   // ------------------------------------------------------------------ decision (unit of work)
 
+  /**
+   * The decision, taken at {@code t}: a reminder is resolved when the engine gets to it, so step
+   * timing, caps and quiet hours use that instant (the simulate tool steps its clock to each due
+   * time, so there it is the due time).
+   */
   private Decision decide(UserState state, Reminder r, CompiledCampaign c, List<Device> devices,
-      Map<String, Object> attributes, Instant now) {
+      Map<String, Object> attributes, Instant t) {
     if (!state.isClaimedBy(r.id(), settings.owner())) {
       return Decision.NOTHING; // cancelled, replaced or taken over meanwhile
     }
-    // A reminder is resolved when the engine gets to it: step timing, caps and quiet hours use
-    // that instant (the simulate tool steps its clock to each due time, so there it is the due time).
-    Instant t = now;
     if (c == null || r.step() >= c.steps.size()) {
       return finish(state, r, c, Outcome.CANCELLED, null, t);
     }
     Instant expiry = expiry(r, c);
     if (r.attempt() == 0) {
-      if (expiry != null && !now.isBefore(expiry)) {
+      if (expiry != null && !t.isBefore(expiry)) {
         return finish(state, r, c, Outcome.EXPIRED, null, expiry);
       }
       var quiet = c.campaign.policy().quietHours();

@@ -100,8 +100,8 @@ final class Scheduler implements AutoCloseable {
   int drain(Instant before) {
     int processed = 0;
     List<CompletableFuture<Void>> settling = new ArrayList<>();
-    // Claims are bounded: a lease must outlast the wait of everything claimed before it, so only
-    // a couple of batches are claimed ahead of what has settled; other instances take the rest.
+    // Claims are bounded: only a couple of batches are claimed ahead of what has settled (other
+    // instances take the rest), so without heartbeats a lease outlasts the wait before it.
     int maxUnsettled = Math.max(2 * settings.batchSize(), 2);
     while (true) {
       if (settling.size() >= maxUnsettled) {
@@ -127,6 +127,7 @@ final class Scheduler implements AutoCloseable {
           // for the store to come back); claiming it again only renewed our lease.
           continue;
         }
+        processed++;
         CompletableFuture<CompletableFuture<Void>> decided = resolveSafely(r);
         settling.add(decided.thenCompose(settled -> settled).handle((ok, error) -> {
           claimed.remove(r.id());
@@ -136,7 +137,6 @@ final class Scheduler implements AutoCloseable {
           return null;
         }));
       }
-      processed += batch.size();
     }
   }
 

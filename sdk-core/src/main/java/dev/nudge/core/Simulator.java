@@ -21,8 +21,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Replays a campaign's life on a virtual clock through the real engine (same rule index,
- * scheduler, policy and renderer, the in-memory store), for the {@code simulate} tool and for
- * tests of {@code SEMANTICS.md}. Every device accepts every notification.
+ * scheduler, policy and renderer, the in-memory store), behind {@link SimulationRun} and the
+ * {@code simulate} tool. Every device accepts every notification.
  *
  * <p>Apply records in time order: {@link #advanceTo(Instant)} first resolves, each at its own due
  * time, every reminder due strictly before the record's time; then apply the record. Reminders
@@ -42,7 +42,7 @@ public final class Simulator implements AutoCloseable {
     this.clock = new TestClock(start);
     // One claim at a time: a step created while resolving joins the due order at once, ahead of
     // later reminders due at the same instant (SEMANTICS.md). Claims are cheap in memory.
-    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().threads(1).claimBatchSize(1);
+    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().claimBatchSize(1);
     if (globalCap != null) {
       b.globalFrequencyCap(globalCap.max(), globalCap.per());
     }
