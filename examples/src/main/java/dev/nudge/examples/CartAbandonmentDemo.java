@@ -157,8 +157,16 @@ public final class CartAbandonmentDemo {
         System.exit(2);
       }
     }
+    run(options, Path.of(System.getProperty("nudge.demo.dir", "nudge-demo")), out);
+    out.flush();
+  }
+
+  /**
+   * One run of the demo: the next simulated day of the store kept in {@code dir} (day 1 when it
+   * is new or with {@code --reset}), or one day in memory with {@code --memory}.
+   */
+  static void run(List<String> options, Path dir, PrintStream out) throws IOException {
     boolean memory = options.contains("--memory");
-    Path dir = Path.of(System.getProperty("nudge.demo.dir", "nudge-demo"));
     if (options.contains("--reset") && Files.isDirectory(dir)) {
       try (var files = Files.walk(dir)) {
         for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
@@ -173,7 +181,6 @@ public final class CartAbandonmentDemo {
     if (!memory) {
       Files.writeString(dayFile, day + "\n");
     }
-    out.flush();
   }
 
   /** The campaign of the README: two pushes per abandoned cart, stopped by a purchase anywhere. */

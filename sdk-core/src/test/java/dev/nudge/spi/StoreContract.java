@@ -867,6 +867,32 @@ public abstract class StoreContract {
   }
 
   @Test
+  void unitsOnOneUserSerializeAcrossStoresOnTheSameData() throws Exception {
+    // Two instances deciding for one user at once (a cap, once, cooldown) must not both read the
+    // same send history: each unit adds the next send after the ones it sees.
+    NudgeStore second = sameDataStore();
+    if (second == null) {
+      return; // this store keeps its data in the process: nothing else can share it
+    }
+    opened.add(second);
+    int perStore = 200;
+    List<CompletableFuture<Void>> calls = new ArrayList<>();
+    for (int i = 0; i < perStore; i++) {
+      for (NudgeStore s : List.of(store, second)) {
+        calls.add(s.atomically("u1", state -> {
+          int seen = state.sends().size();
+          state.recordSend(new SendRecord("send-" + seen, "cart", 0, T0.plusSeconds(seen), false));
+          return null;
+        }));
+      }
+    }
+    calls.forEach(StoreContract::join);
+    List<SendRecord> sends = run("u1", UserState::sends);
+    assertThat(sends).as("no unit saw a history another one had just changed").hasSize(2 * perStore);
+    assertThat(sends).extracting(SendRecord::reminderId).doesNotHaveDuplicates();
+  }
+
+  @Test
   void whatAUnitCommittedIsClaimable() {
     List<CompletableFuture<Object>> calls = new ArrayList<>();
     for (int i = 0; i < 200; i++) {

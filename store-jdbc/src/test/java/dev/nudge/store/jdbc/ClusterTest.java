@@ -123,7 +123,10 @@ class ClusterTest {
     assertThat(sendsPerReminder).hasSize(REMINDERS);
     assertThat(sendsPerReminder.entrySet().stream().filter(e -> e.getValue().get() != 1).toList())
         .as("reminders not sent exactly once").isEmpty();
-    assertThat(sendsPerEngine).allSatisfy(n -> assertThat(n.sum()).isPositive());
+    // Each engine claims two batches (4,000) ahead of what it settled: with the full 100,000 every
+    // engine gets a real share; a quick local run with few reminders may be almost one engine's.
+    long share = REMINDERS >= 50_000 ? REMINDERS / 10 : 1;
+    assertThat(sendsPerEngine).as("sends per engine").allSatisfy(n -> assertThat(n.sum()).isGreaterThanOrEqualTo(share));
     System.out.printf("ClusterTest: %d reminders; set-up %.1f s; sent in %.1f s (%.0f/s) by three engines: %s%n",
         REMINDERS, (prepared - began) / 1e9, (finished - prepared) / 1e9, REMINDERS / ((finished - prepared) / 1e9),
         sendsPerEngine);

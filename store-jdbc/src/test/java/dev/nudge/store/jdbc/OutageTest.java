@@ -36,9 +36,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A database outage while a started engine sends due reminders: {@code track} fails fast with a
  * clear exception and applies nothing, the scheduler keeps retrying, and once the database is back
- * every reminder ends {@code SENT} exactly once and reached its device. A reminder that was
- * delivered while its outcome could not be stored is claimed again when its lease runs out and
- * goes out a second time with the same collapse id (at-least-once; the device shows it once).
+ * every reminder ends {@code SENT} exactly once and reached its device exactly once: a reminder
+ * delivered while its outcome could not be stored keeps its claim, and the engine stores the
+ * outcome when the database is back instead of letting the lease run out and sending it again.
  * On an H2 file and on PostgreSQL ({@code NUDGE_TEST_POSTGRES_URL}, see {@link TestDatabases}).
  */
 class OutageTest {
@@ -128,6 +128,7 @@ class OutageTest {
       assertThat(failedInMillis).as("track fails fast").isLessThan(2_000);
       assertThatThrownBy(() -> nudge.trackAndWait(late)).isInstanceOf(IllegalStateException.class);
       int deliveredAtOutage = total(deliveriesPerUser);
+      assertThat(deliveredAtOutage).as("the outage came while reminders were being sent").isLessThan(USERS);
       Await.until("the engine met the outage three times", Duration.ofSeconds(30), () -> failedRuns.get() >= 3,
           () -> failedRuns.get() + " store failures reported");
       outage.up();
