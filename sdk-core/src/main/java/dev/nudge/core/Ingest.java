@@ -56,7 +56,7 @@ final class Ingest {
       return NOTHING;
     }
     return store.atomically(event.userId(), state -> apply(state, event, r, triggered))
-        .thenApply(this::publish);
+        .thenCompose(this::publish);
   }
 
   private List<CompiledCampaign> matchingTriggers(List<CompiledCampaign> candidates, Event event) {
@@ -152,16 +152,22 @@ final class Ingest {
     fx.ignored++;
   }
 
-  private TrackResult publish(Effects fx) {
+  /** Reports the cancellations to the listeners; completes once they were told. */
+  private CompletableFuture<TrackResult> publish(Effects fx) {
     if (fx == Effects.DUPLICATE) {
-      return TrackResult.DUPLICATE;
+      return CompletableFuture.completedFuture(TrackResult.DUPLICATE);
     }
+    TrackResult result = new TrackResult(false, fx.scheduled, fx.restarted, fx.ignored, fx.cancelled.size(),
+        fx.converted.size());
+    if (fx.cancelled.isEmpty()) {
+      return CompletableFuture.completedFuture(result);
+    }
+    List<OutcomeReport> reports = new ArrayList<>(fx.cancelled.size());
     for (Reminder c : fx.cancelled) {
-      listeners.onOutcome(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
+      reports.add(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
           Outcome.CANCELLED, null, c.dueAt(), 0, null, null));
     }
-    return new TrackResult(false, fx.scheduled, fx.restarted, fx.ignored, fx.cancelled.size(),
-        fx.converted.size());
+    return listeners.onOutcomes(reports).thenApply(ignored -> result);
   }
 
   /** What one event did, collected inside the unit of work and published after it. */

@@ -6,66 +6,82 @@ import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.NudgeListener;
 import java.lang.System.Logger.Level;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 
-/** Fans engine events out to the host's listeners; a throwing listener is logged, never fatal. */
-final class Listeners implements NudgeListener {
+/**
+ * Fans engine events out to the host's listeners, on the listeners' own thread (one thread, so
+ * the host sees events in the order they happened), never on a store thread or a delivery
+ * worker. A throwing listener is logged, never fatal. Each method's future completes once the
+ * listeners were told, so a run of due reminders completes after its reports. Thread-safe.
+ */
+final class Listeners {
   private static final System.Logger LOG = System.getLogger("dev.nudge");
+  private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
   private final List<NudgeListener> listeners;
+  private final Executor executor;
   private final LongAdder failures = new LongAdder();
 
-  Listeners(List<NudgeListener> listeners) {
+  /** Listeners called on {@code executor}, which must run tasks in submission order. */
+  Listeners(List<NudgeListener> listeners, Executor executor) {
     this.listeners = List.copyOf(listeners);
+    this.executor = executor;
   }
 
-  @Override
-  public void onOutcome(OutcomeReport report) {
-    for (NudgeListener l : listeners) {
-      try {
-        l.onOutcome(report);
-      } catch (RuntimeException e) {
-        failed(l, e);
-      }
+  CompletableFuture<Void> onOutcome(OutcomeReport report) {
+    return tell(l -> l.onOutcome(report));
+  }
+
+  CompletableFuture<Void> onOutcomes(List<OutcomeReport> reports) {
+    if (reports.isEmpty()) {
+      return DONE;
     }
+    return tell(l -> reports.forEach(l::onOutcome));
   }
 
-  @Override
-  public void onDelivery(DeliveryReport report) {
-    for (NudgeListener l : listeners) {
-      try {
-        l.onDelivery(report);
-      } catch (RuntimeException e) {
-        failed(l, e);
-      }
-    }
+  CompletableFuture<Void> onDelivery(DeliveryReport report) {
+    return tell(l -> l.onDelivery(report));
   }
 
-  @Override
-  public void onDeviceDeactivated(Device device, String reason) {
-    for (NudgeListener l : listeners) {
-      try {
-        l.onDeviceDeactivated(device, reason);
-      } catch (RuntimeException e) {
-        failed(l, e);
-      }
-    }
+  CompletableFuture<Void> onDeviceDeactivated(Device device, String reason) {
+    return tell(l -> l.onDeviceDeactivated(device, reason));
   }
 
-  @Override
-  public void onError(String context, Throwable error) {
+  /** Logs the error (once, here) and tells the listeners. */
+  CompletableFuture<Void> onError(String context, Throwable error) {
     LOG.log(Level.WARNING, context, error);
-    for (NudgeListener l : listeners) {
-      try {
-        l.onError(context, error);
-      } catch (RuntimeException e) {
-        failed(l, e);
-      }
-    }
+    return tell(l -> l.onError(context, error));
   }
 
-  private void failed(NudgeListener l, RuntimeException e) {
-    failures.increment();
-    LOG.log(Level.WARNING, "listener " + l.getClass().getName() + " threw; ignored", e);
+  /** Listener failures so far. */
+  long failures() {
+    return failures.sum();
+  }
+
+  private interface Call {
+    void on(NudgeListener l);
+  }
+
+  private CompletableFuture<Void> tell(Call call) {
+    if (listeners.isEmpty()) {
+      return DONE;
+    }
+    try {
+      return CompletableFuture.runAsync(() -> {
+        for (NudgeListener l : listeners) {
+          try {
+            call.on(l);
+          } catch (RuntimeException e) {
+            failures.increment();
+            LOG.log(Level.WARNING, "listener " + l.getClass().getName() + " threw; ignored", e);
+          }
+        }
+      }, executor);
+    } catch (RejectedExecutionException e) {
+      return DONE; // closed
+    }
   }
 }

@@ -7,6 +7,7 @@ import dev.nudge.Event;
 import dev.nudge.FrequencyCap;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
+import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.TemplateRenderer;
@@ -22,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -54,7 +56,10 @@ public final class Nudge implements AutoCloseable {
   private final Ingest ingest;
   private final Resolver resolver;
   private final Scheduler scheduler;
+  /** The delivery workers this engine owns ({@code null} with a host executor or in the simulator). */
   private final ExecutorService workers;
+  private final ExecutorService listenerThread;
+  private final ClockScheduler timer;
   private final Map<Platform, Transport> transports;
   private final Duration pollInterval;
   private final Duration shutdownGrace;
@@ -65,17 +70,36 @@ public final class Nudge implements AutoCloseable {
     this.clock = b.clock;
     this.store = b.store != null ? b.store : new InMemoryStore(b.clock, Duration.ofDays(7));
     this.renderer = b.renderer != null ? b.renderer : new PlaceholderRenderer();
-    this.listeners = new Listeners(b.listeners);
     this.transports = new EnumMap<>(b.transports);
     this.pollInterval = b.pollInterval;
     this.shutdownGrace = b.shutdownGrace;
-    this.workers = b.direct ? null : Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-worker"));
+    Executor deliveries;
+    if (b.direct) {
+      this.workers = null;
+      this.listenerThread = null;
+      deliveries = Runnable::run;
+    } else {
+      this.workers = b.executor != null ? null
+          : Executors.newFixedThreadPool(b.threads, Scheduler.named("nudge-delivery"));
+      this.listenerThread = b.listeners.isEmpty() ? null
+          : Executors.newSingleThreadExecutor(Scheduler.named("nudge-listener"));
+      deliveries = b.executor != null ? b.executor : workers;
+    }
+    this.listeners = new Listeners(b.listeners, listenerThread != null ? listenerThread : Runnable::run);
+    if (b.scheduler != null) {
+      this.timer = b.scheduler;
+    } else if (b.clock instanceof ClockScheduler clockScheduler) {
+      this.timer = clockScheduler; // the test kit's TestClock
+    } else {
+      this.timer = new SystemScheduler(b.clock);
+    }
+    StoreOutage outage = new StoreOutage(clock, listeners);
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
-    this.resolver = new Resolver(clock, store, rules, listeners, ids, transports, b.maxInFlight,
-        workers != null ? workers : Runnable::run, new Resolver.Settings(b.instanceId, b.maxRetryWindow,
-            new Backoff(b.retryInitial, b.retryMax), b.globalCap));
-    this.scheduler = new Scheduler(clock, store, resolver, listeners,
+    this.resolver = new Resolver(clock, store, rules, listeners, ids,
+        new Dispatcher(transports, deliveries, b.maxInFlight), deliveries, timer, outage,
+        new Resolver.Settings(b.instanceId, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
+    this.scheduler = new Scheduler(clock, store, resolver, timer, outage,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }
 
@@ -279,13 +303,19 @@ public final class Nudge implements AutoCloseable {
       return;
     }
     scheduler.close(shutdownGrace);
-    if (workers != null) {
-      workers.shutdown();
+    for (ExecutorService pool : java.util.Arrays.asList(workers, listenerThread)) {
+      if (pool == null) {
+        continue;
+      }
+      pool.shutdown();
       try {
-        workers.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
+        pool.awaitTermination(shutdownGrace.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (timer instanceof SystemScheduler own) {
+      own.close();
     }
     for (Transport t : transports.values()) {
       try {
@@ -328,6 +358,8 @@ public final class Nudge implements AutoCloseable {
     private Duration maxRetryWindow = Duration.ofHours(24);
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean direct;
+    private Executor executor;
+    private ClockScheduler scheduler;
     private String instanceId = "nudge-" + new ReminderIds().next().substring(20); // random digits
 
     private Builder() {}
@@ -376,7 +408,11 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Worker threads for settling deliveries (default: the processor count, at least 2). */
+    /**
+     * Delivery workers: the threads that call transports and settle their answers (default: the
+     * processor count, at least 2). A transport that blocks occupies one while it does, so more
+     * workers send more.
+     */
     public Builder threads(int threads) {
       this.threads = atLeastOne("threads", threads);
       return this;
@@ -439,6 +475,26 @@ public final class Nudge implements AutoCloseable {
         throw new IllegalArgumentException("instanceId must be 1 to 256 non-blank characters, was " + id);
       }
       this.instanceId = id;
+      return this;
+    }
+
+    /**
+     * Runs deliveries on the host's executor instead of the engine's own {@link #threads(int)
+     * delivery workers}: transports are called, and their answers settled, on its threads. The
+     * host owns it; {@link Nudge#close()} does not shut it down.
+     */
+    public Builder executor(Executor executor) {
+      this.executor = require("executor", executor);
+      return this;
+    }
+
+    /**
+     * Runs the engine's timed work (polling, lease heartbeats, waits through a store outage) on
+     * this scheduler. Default: the clock itself when it is a {@link ClockScheduler} (the test
+     * kit's {@code TestClock}), else one engine thread that waits on the clock.
+     */
+    public Builder scheduler(ClockScheduler scheduler) {
+      this.scheduler = require("scheduler", scheduler);
       return this;
     }
 

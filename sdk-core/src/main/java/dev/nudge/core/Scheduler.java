@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.ReminderStore;
 import java.time.Clock;
@@ -12,9 +13,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -33,24 +34,30 @@ final class Scheduler implements AutoCloseable {
   private final Clock clock;
   private final ReminderStore store;
   private final Resolver resolver;
-  private final Listeners listeners;
+  private final ClockScheduler timer;
+  private final StoreOutage outage;
   private final Settings settings;
   private final ExecutorService loop = Executors.newSingleThreadExecutor(named("nudge-scheduler"));
-  private final ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(named("nudge-poller"));
   private final AtomicBoolean queued = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
   /** Longest pause between polls after consecutive failed runs. */
   private static final Duration MAX_PAUSE = Duration.ofMinutes(1);
-  private volatile long pollMillis = 1000;
+  private volatile Duration pollInterval = Duration.ofSeconds(1);
   private volatile int failures;
-  private volatile long pausedUntilNanos = System.nanoTime();
+  private volatile Instant pausedUntil = Instant.MIN;
+  private volatile ClockScheduler.Scheduled nextPoll;
+  private volatile ClockScheduler.Scheduled nextBeat;
+  private final LongAdder failedResolves = new LongAdder();
   /** Reminders this instance holds claims on while it resolves them, for lease heartbeats. */
   private final Map<String, Reminder> claimed = new ConcurrentHashMap<>();
 
-  Scheduler(Clock clock, ReminderStore store, Resolver resolver, Listeners listeners, Settings settings) {
+  Scheduler(Clock clock, ReminderStore store, Resolver resolver, ClockScheduler timer, StoreOutage outage,
+      Settings settings) {
     this.clock = clock;
     this.store = store;
     this.resolver = resolver;
-    this.listeners = listeners;
+    this.timer = timer;
+    this.outage = outage;
     this.settings = settings;
   }
 
@@ -59,33 +66,70 @@ final class Scheduler implements AutoCloseable {
     return CompletableFuture.supplyAsync(() -> drain(clock.instant()), loop);
   }
 
-  /** Polls every {@code interval} from now on. */
+  /**
+   * Polls every {@code interval} of the clock from now on, and renews the leases of what this
+   * instance holds every third of a lease.
+   */
   void start(Duration interval) {
-    pollMillis = Math.max(1, interval.toMillis());
-    poller.scheduleWithFixedDelay(this::poll, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
-    long beat = Math.max(1, settings.lease().toMillis() / 3);
-    poller.scheduleWithFixedDelay(this::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
+    pollInterval = interval;
+    nextPoll = timer.schedule(clock.instant(), this::pollAndRearm);
+    nextBeat = timer.schedule(clock.instant().plus(beat()), this::heartbeatAndRearm);
+  }
+
+  private Duration beat() {
+    Duration beat = settings.lease().dividedBy(3);
+    return beat.isZero() ? Duration.ofMillis(1) : beat;
+  }
+
+  private void pollAndRearm() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      poll();
+    } finally {
+      if (!closed.get()) {
+        nextPoll = timer.schedule(clock.instant().plus(pollInterval), this::pollAndRearm);
+      }
+    }
+  }
+
+  private void heartbeatAndRearm() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      heartbeat();
+    } finally {
+      if (!closed.get()) {
+        nextBeat = timer.schedule(clock.instant().plus(beat()), this::heartbeatAndRearm);
+      }
+    }
   }
 
   private void poll() {
-    if (System.nanoTime() - pausedUntilNanos < 0) {
+    if (clock.instant().isBefore(pausedUntil)) {
       return; // backing off after failed runs (e.g. the store is down)
     }
     if (!queued.compareAndSet(false, true)) {
       return; // the previous run is still going
     }
+    long ticket = outage.ticket();
     try {
       runDue().whenComplete((n, error) -> {
         queued.set(false);
         if (error == null) {
           failures = 0;
+          outage.succeeded(ticket);
           return;
         }
         failures++;
-        long pauseMs = Math.min(MAX_PAUSE.toMillis(), pollMillis << Math.min(failures - 1, 16));
-        pausedUntilNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(pauseMs);
-        listeners.onError("scheduler run failed " + failures + " time(s) in a row; next try in "
-            + pauseMs + " ms", error);
+        Duration pause = pollInterval.multipliedBy(1L << Math.min(failures - 1, 16));
+        if (pause.compareTo(MAX_PAUSE) > 0) {
+          pause = MAX_PAUSE;
+        }
+        pausedUntil = clock.instant().plus(pause);
+        outage.failed("looking for due reminders", error);
       });
     } catch (RuntimeException e) {
       queued.set(false); // rejected: shutting down
@@ -128,11 +172,13 @@ final class Scheduler implements AutoCloseable {
           continue;
         }
         processed++;
-        CompletableFuture<CompletableFuture<Void>> decided = resolveSafely(r);
-        settling.add(decided.thenCompose(settled -> settled).handle((ok, error) -> {
+        settling.add(resolveSafely(r).handle((ok, error) -> {
           claimed.remove(r.id());
           if (error != null) {
-            listeners.onError("resolving " + r + " failed; it is retried when its lease runs out", error);
+            // Its decision or outcome could not be stored (counted as an outage there) or the
+            // engine failed: the claim runs out and the reminder is resolved again.
+            failedResolves.increment();
+            outage.failed("resolving a claimed reminder", error);
           }
           return null;
         }));
@@ -148,11 +194,11 @@ final class Scheduler implements AutoCloseable {
     try {
       store.renewLeases(List.copyOf(claimed.values()), settings.owner(), clock.instant().plus(settings.lease()));
     } catch (RuntimeException e) {
-      listeners.onError("renewing leases failed; claims may be taken over when they run out", e);
+      outage.failed("renewing the leases of reminders being sent", e);
     }
   }
 
-  private CompletableFuture<CompletableFuture<Void>> resolveSafely(Reminder r) {
+  private CompletableFuture<Void> resolveSafely(Reminder r) {
     try {
       return resolver.resolve(r);
     } catch (RuntimeException e) {
@@ -167,7 +213,15 @@ final class Scheduler implements AutoCloseable {
   }
 
   void close(Duration grace) {
-    poller.shutdownNow();
+    closed.set(true);
+    ClockScheduler.Scheduled p = nextPoll;
+    ClockScheduler.Scheduled b = nextBeat;
+    if (p != null) {
+      p.cancel();
+    }
+    if (b != null) {
+      b.cancel();
+    }
     loop.shutdown();
     try {
       if (!loop.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {

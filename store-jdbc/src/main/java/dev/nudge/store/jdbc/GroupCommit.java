@@ -26,8 +26,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
@@ -52,7 +50,11 @@ import javax.sql.DataSource;
  * Thread-safe.
  */
 final class GroupCommit implements AutoCloseable {
-  private static final Logger LOG = Logger.getLogger(JdbcStore.class.getName());
+  /**
+   * Failed commits are logged at DEBUG only: each caller gets the failure, and the engine reports
+   * a store outage once, not once per batch.
+   */
+  private static final System.Logger LOG = System.getLogger(JdbcStore.class.getName());
 
   /** One call of {@code atomically}, waiting in a lane. */
   private static final class Unit<T> {
@@ -259,7 +261,7 @@ final class GroupCommit implements AutoCloseable {
     IllegalStateException failure = new IllegalStateException("the JdbcStore could not commit " + units.size()
         + " unit(s) of work to the " + t.prefix + "* tables on " + dialect + "; nothing of them was applied"
         + " and the caller may retry (" + why + ")", cause);
-    LOG.log(Level.WARNING, failure.getMessage());
+    LOG.log(System.Logger.Level.DEBUG, failure.getMessage());
     List<Unit<?>> failed = List.copyOf(units);
     callbacks.execute(() -> failed.forEach(u -> u.future.completeExceptionally(failure)));
   }
@@ -668,7 +670,7 @@ final class GroupCommit implements AutoCloseable {
       ps.setLong(1, cutoff);
       ps.executeUpdate();
     } catch (SQLException e) {
-      LOG.log(Level.FINE, "pruning expired event ids failed; trying again later", e);
+      LOG.log(System.Logger.Level.DEBUG, "pruning expired event ids failed; trying again later", e);
     }
   }
 }

@@ -1,0 +1,98 @@
+package dev.nudge.core;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Whether the store is reachable, as the engine's own calls find it, so that an outage is
+ * reported once when it starts (with the one stack trace) and once when it ends (how long, how
+ * many units of work waited and how many tries failed), whatever the number of units that
+ * waited. Thread-safe.
+ */
+final class StoreOutage {
+  private static final System.Logger LOG = System.getLogger("dev.nudge");
+
+  private final Clock clock;
+  private final Listeners listeners;
+  private Instant since; // null while the store is reachable
+  private long failedTries;
+  private long waitingUnits;
+  private long waitedUnits;
+  private long outages;
+  private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
+  private long startTicket;
+
+  StoreOutage(Clock clock, Listeners listeners) {
+    this.clock = clock;
+    this.listeners = listeners;
+  }
+
+  /**
+   * A call to the store failed; {@code what} says what it was for. The first failure of an
+   * outage is logged and reported to the listeners, the rest are counted.
+   */
+  void failed(String what, Throwable error) {
+    synchronized (this) {
+      failedTries++;
+      if (since != null) {
+        return;
+      }
+      since = clock.instant();
+      startTicket = tickets.get();
+      outages++;
+    }
+    listeners.onError("the store is unreachable or failing (" + what + " failed); the engine waits"
+        + " for it and retries, and logs once more when it is back", error);
+  }
+
+  /** A unit of work starts waiting for the store to come back. */
+  synchronized void waiting() {
+    waitingUnits++;
+    waitedUnits++;
+  }
+
+  /** A unit of work stopped waiting (it was applied, or it gave up). */
+  synchronized void doneWaiting() {
+    waitingUnits--;
+  }
+
+  /**
+   * Taken before each call to the store: a call that started before an outage may still succeed
+   * during it (its connection was open), which says nothing of the store now.
+   */
+  long ticket() {
+    return tickets.incrementAndGet();
+  }
+
+  /**
+   * A call to the store that took {@code ticket} succeeded: ends the outage, if there was one and
+   * the call started after it, with one log line.
+   */
+  void succeeded(long ticket) {
+    String line;
+    synchronized (this) {
+      if (since == null || ticket <= startTicket) {
+        return;
+      }
+      Duration down = Duration.between(since, clock.instant());
+      line = "the store is reachable again after " + down + "; " + waitedUnits
+          + " unit(s) of work waited for it and are applied now; " + failedTries + " tries failed meanwhile";
+      since = null;
+      failedTries = 0;
+      waitedUnits = waitingUnits;
+    }
+    LOG.log(Level.INFO, line);
+  }
+
+  /** Whether an outage is going on. */
+  synchronized boolean ongoing() {
+    return since != null;
+  }
+
+  /** Outages seen since the engine started. */
+  synchronized long outages() {
+    return outages;
+  }
+}
