@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -26,11 +28,22 @@ public interface ReminderStore extends AutoCloseable {
   <T> CompletableFuture<T> atomically(String userId, Function<UserState, T> work);
 
   /**
-   * Claims up to {@code max} pending reminders whose {@code fireAt} is strictly before
-   * {@code before}, oldest first (ties: campaign id, user id, key), for {@code owner} until
-   * {@code lease} has passed. A claim whose lease ran out is claimable again.
+   * Claims up to {@code max} pending reminders of the campaigns {@code campaignIds} whose
+   * {@code fireAt} is strictly before {@code before}, oldest first (ties: campaign id, user id,
+   * key), for {@code owner} until {@code lease} has passed. A claim whose lease ran out is
+   * claimable again. Reminders of other campaigns are left alone: the engine claims only what it
+   * knows how to resolve, and holds the rest (after a restart, before the host defined them).
    */
-  List<Reminder> claimDue(Instant before, int max, Duration lease, String owner);
+  List<Reminder> claimDue(Instant before, Set<String> campaignIds, int max, Duration lease, String owner);
+
+  /**
+   * Up to {@code max} pending (unclaimed) reminders of one campaign, of any user, oldest first;
+   * the engine cancels them, user by user, when the campaign is removed.
+   */
+  List<Reminder> pendingOf(String campaignId, int max);
+
+  /** Pending and claimed reminders per campaign id (campaigns with none are absent). */
+  Map<String, Long> countByCampaign();
 
   /**
    * Extends the claims that {@code owner} still holds on these reminders until {@code until}

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -114,7 +115,8 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
-  public List<Reminder> claimDue(Instant before, int max, Duration lease, String owner) {
+  public List<Reminder> claimDue(Instant before, Set<String> campaignIds, int max, Duration lease,
+      String owner) {
     List<Reminder> claimed = new ArrayList<>(Math.min(max, 256));
     Instant leaseUntil = before.plus(lease);
     // Claims whose lease ran out first: their owner is gone.
@@ -130,6 +132,9 @@ public final class InMemoryStore implements NudgeStore {
       }
       synchronized (slot) {
         Entry e = slot.reminders.get(l.reminderId);
+        if (e != null && e.lease == l && !campaignIds.contains(e.reminder.campaignId())) {
+          continue; // held: its campaign is not known to the claimer
+        }
         if (e != null && e.lease == l) {
           claim(slot, e, owner, leaseUntil);
           claimed.add(e.reminder);
@@ -142,6 +147,9 @@ public final class InMemoryStore implements NudgeStore {
       Reminder r = it.next();
       if (!r.fireAt().isBefore(before)) {
         break;
+      }
+      if (!campaignIds.contains(r.campaignId())) {
+        continue; // held: its campaign is not known to the claimer
       }
       Slot slot = users.get(r.userId());
       if (slot == null) {
@@ -201,6 +209,31 @@ public final class InMemoryStore implements NudgeStore {
   public Instant nextFireAt() {
     Reminder first = due.isEmpty() ? null : due.first();
     return first == null ? null : first.fireAt();
+  }
+
+  @Override
+  public List<Reminder> pendingOf(String campaignId, int max) {
+    List<Reminder> out = new ArrayList<>();
+    for (Iterator<Reminder> it = due.iterator(); it.hasNext() && out.size() < max; ) {
+      Reminder r = it.next();
+      if (r.campaignId().equals(campaignId)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public Map<String, Long> countByCampaign() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (Slot slot : users.values()) {
+      synchronized (slot) {
+        for (Entry e : slot.reminders.values()) {
+          out.merge(e.reminder.campaignId(), 1L, Long::sum);
+        }
+      }
+    }
+    return out;
   }
 
   @Override

@@ -152,6 +152,22 @@ final class Ingest {
     fx.ignored++;
   }
 
+  /**
+   * Cancels every pending reminder of one campaign for one user (the campaign was removed), with
+   * {@code CANCELLED} outcomes; completes with how many, once the listeners were told.
+   */
+  CompletableFuture<Integer> cancelAll(String userId, String campaignId) {
+    return store.atomically(userId, state -> {
+      Effects fx = new Effects(clock.instant());
+      for (Reminder r : state.pending(campaignId)) {
+        state.delete(r.id());
+        state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
+        fx.cancelled.add(r);
+      }
+      return fx;
+    }).thenCompose(fx -> publish(fx).thenApply(ignored -> fx.cancelled.size()));
+  }
+
   /** Reports the cancellations to the listeners; completes once they were told. */
   private CompletableFuture<TrackResult> publish(Effects fx) {
     if (fx == Effects.DUPLICATE) {

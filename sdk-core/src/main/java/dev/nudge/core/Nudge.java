@@ -52,6 +52,7 @@ public final class Nudge implements AutoCloseable {
   private final NudgeStore store;
   private final TemplateRenderer renderer;
   private final RuleIndex rules = new RuleIndex();
+  private final HeldReminders held = new HeldReminders(rules);
   private final Listeners listeners;
   private final Ingest ingest;
   private final Resolver resolver;
@@ -99,7 +100,7 @@ public final class Nudge implements AutoCloseable {
     this.resolver = new Resolver(clock, store, rules, listeners, ids,
         new Dispatcher(transports, deliveries, b.maxInFlight), deliveries, timer, outage,
         new Resolver.Settings(b.instanceId, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
-    this.scheduler = new Scheduler(clock, store, resolver, timer, outage,
+    this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }
 
@@ -128,17 +129,68 @@ public final class Nudge implements AutoCloseable {
   }
 
   /**
-   * Removes a campaign. Its pending reminders end {@code CANCELLED} when they come due.
+   * Removes a campaign and cancels its pending reminders in the store, with {@code CANCELLED}
+   * outcomes: this is the one act that cancels a campaign's reminders (a campaign that is merely
+   * not defined, e.g. after a restart, holds them). With a store shared by several instances the
+   * reminders are cancelled for all of them; a reminder another instance is sending at that
+   * moment ends as that instance decides. Returns once they are cancelled; a removed campaign
+   * defined again starts afresh.
    *
-   * @throws IllegalArgumentException when no campaign has this id
+   * @return how many pending reminders were cancelled
+   * @throws IllegalArgumentException when no campaign has this id and the store holds none of its
+   *     reminders
    */
-  public void remove(String campaignId) {
+  public int remove(String campaignId) {
     checkOpen();
-    if (campaignId == null || !rules.remove(campaignId)) {
-      throw new IllegalArgumentException("unknown campaign id '" + campaignId
-          + "'; defined campaigns: " + rules.all().stream().map(c -> c.id).sorted().toList());
+    if (campaignId == null) {
+      throw new IllegalArgumentException("campaignId is required; pass the id of a defined campaign");
     }
-    resolver.campaignsChanged();
+    boolean defined = rules.remove(campaignId);
+    if (defined) {
+      resolver.campaignsChanged();
+    }
+    int cancelled = cancelPending(campaignId);
+    if (!defined && cancelled == 0) {
+      throw new IllegalArgumentException("unknown campaign id '" + campaignId
+          + "': it is not defined and the store holds none of its reminders; defined campaigns: "
+          + rules.all().stream().map(c -> c.id).sorted().toList());
+    }
+    return cancelled;
+  }
+
+  /** Cancels a campaign's pending reminders, a batch of users at a time. */
+  private int cancelPending(String campaignId) {
+    int total = 0;
+    while (true) {
+      List<dev.nudge.spi.Reminder> batch = store.pendingOf(campaignId, 1_000);
+      if (batch.isEmpty()) {
+        return total;
+      }
+      java.util.Set<String> users = new java.util.LinkedHashSet<>();
+      batch.forEach(r -> users.add(r.userId()));
+      List<CompletableFuture<Integer>> done = new ArrayList<>(users.size());
+      for (String user : users) {
+        done.add(ingest.cancelAll(user, campaignId));
+      }
+      int n = 0;
+      for (CompletableFuture<Integer> f : done) {
+        n += f.join();
+      }
+      if (n == 0) {
+        return total; // the rest were claimed meanwhile; their claimers resolve them
+      }
+      total += n;
+    }
+  }
+
+  /**
+   * Reminders in the store that this engine holds because it does not define their campaign
+   * (after a restart, until the host defines it again), across every instance on the store. They
+   * are neither sent nor cancelled: {@link #define} sends them, {@link #remove} cancels them. A
+   * started engine also logs them, once per campaign id.
+   */
+  public long heldReminders() {
+    return held.of(store.countByCampaign()).values().stream().mapToLong(Long::longValue).sum();
   }
 
   /** The current definition of a campaign. */
@@ -240,7 +292,7 @@ public final class Nudge implements AutoCloseable {
   public Nudge start() {
     checkOpen();
     if (started.compareAndSet(false, true)) {
-      scheduler.start(pollInterval);
+      scheduler.start(pollInterval, () -> held.report(store.countByCampaign()));
     }
     return this;
   }

@@ -52,6 +52,11 @@ final class RuleIndex {
     return campaigns.values();
   }
 
+  /** The ids of the defined campaigns, a snapshot. */
+  java.util.Set<String> ids() {
+    return java.util.Set.copyOf(campaigns.keySet());
+  }
+
   /** The rules for an event name. */
   Rules rulesFor(String eventName) {
     Rules rules = byEvent.get(eventName);

@@ -33,6 +33,7 @@ final class Scheduler implements AutoCloseable {
 
   private final Clock clock;
   private final ReminderStore store;
+  private final RuleIndex rules;
   private final Resolver resolver;
   private final ClockScheduler timer;
   private final StoreOutage outage;
@@ -47,13 +48,17 @@ final class Scheduler implements AutoCloseable {
   private volatile Instant pausedUntil = Instant.MIN;
   private volatile ClockScheduler.Scheduled nextPoll;
   private volatile ClockScheduler.Scheduled nextBeat;
+  private volatile ClockScheduler.Scheduled nextHousekeeping;
+  private volatile Runnable housekeeping = () -> { };
+  private static final Duration HOUSEKEEPING = Duration.ofMinutes(1);
   private final LongAdder failedResolves = new LongAdder();
   /** Reminders this instance holds claims on while it resolves them, for lease heartbeats. */
   private final Map<String, Reminder> claimed = new ConcurrentHashMap<>();
 
-  Scheduler(Clock clock, ReminderStore store, Resolver resolver, ClockScheduler timer, StoreOutage outage,
-      Settings settings) {
+  Scheduler(Clock clock, ReminderStore store, RuleIndex rules, Resolver resolver, ClockScheduler timer,
+      StoreOutage outage, Settings settings) {
     this.clock = clock;
+    this.rules = rules;
     this.store = store;
     this.resolver = resolver;
     this.timer = timer;
@@ -70,8 +75,10 @@ final class Scheduler implements AutoCloseable {
    * Polls every {@code interval} of the clock from now on, and renews the leases of what this
    * instance holds every third of a lease.
    */
-  void start(Duration interval) {
+  void start(Duration interval, Runnable housekeeping) {
     pollInterval = interval;
+    this.housekeeping = housekeeping;
+    nextHousekeeping = timer.schedule(clock.instant(), this::housekeepingAndRearm);
     nextPoll = timer.schedule(clock.instant(), this::pollAndRearm);
     nextBeat = timer.schedule(clock.instant().plus(beat()), this::heartbeatAndRearm);
   }
@@ -92,6 +99,25 @@ final class Scheduler implements AutoCloseable {
         nextPoll = timer.schedule(clock.instant().plus(pollInterval), this::pollAndRearm);
       }
     }
+  }
+
+  /** Housekeeping (e.g. reporting held reminders) on the scheduler thread, once a minute. */
+  private void housekeepingAndRearm() {
+    if (closed.get()) {
+      return;
+    }
+    try {
+      loop.execute(() -> {
+        try {
+          housekeeping.run();
+        } catch (RuntimeException e) {
+          outage.failed("housekeeping", e);
+        }
+      });
+    } catch (RuntimeException e) {
+      return; // shutting down
+    }
+    nextHousekeeping = timer.schedule(clock.instant().plus(HOUSEKEEPING), this::housekeepingAndRearm);
   }
 
   private void heartbeatAndRearm() {
@@ -152,7 +178,9 @@ final class Scheduler implements AutoCloseable {
         CompletableFuture.allOf(settling.toArray(CompletableFuture[]::new)).join();
         settling.clear();
       }
-      List<Reminder> batch = store.claimDue(before, settings.batchSize(), settings.lease(), settings.owner());
+      // Only campaigns this engine defines: the others' reminders are held, not resolved.
+      List<Reminder> batch = store.claimDue(before, rules.ids(), settings.batchSize(), settings.lease(),
+          settings.owner());
       if (batch.isEmpty()) {
         if (settling.isEmpty()) {
           return processed;
@@ -216,6 +244,10 @@ final class Scheduler implements AutoCloseable {
     closed.set(true);
     ClockScheduler.Scheduled p = nextPoll;
     ClockScheduler.Scheduled b = nextBeat;
+    ClockScheduler.Scheduled h = nextHousekeeping;
+    if (h != null) {
+      h.cancel();
+    }
     if (p != null) {
       p.cancel();
     }

@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -56,6 +57,8 @@ public abstract class StoreContract {
   protected static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
   private static final Duration LEASE = Duration.ofMinutes(5);
+  /** Every campaign id the tests use: claims name the campaigns the claimer knows. */
+  private static final Set<String> ALL_CAMPAIGNS = Set.of("cart", "Cart", "winback", "aaa", "zzz", "promo", "cart-abandonment");
 
   protected TestClock clock;
   protected NudgeStore store;
@@ -201,7 +204,7 @@ public abstract class StoreContract {
     });
 
     clock.set(T0.plusSeconds(11));
-    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(other, b, a);
+    assertThat(store.claimDue(clock.instant(), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(other, b, a);
     run("u1", state -> {
       assertThat(state.pending("cart", "c1")).isEmpty();
       assertThat(state.pending("cart")).isEmpty();
@@ -246,7 +249,7 @@ public abstract class StoreContract {
     Reminder claimed = reminder("r1", "cart", "u1", "c1", T0);
     save(claimed);
     clock.advance(Duration.ofSeconds(1));
-    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(claimed);
+    assertThat(store.claimDue(clock.instant(), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(claimed);
     Reminder next = reminder("r2", "cart", "u1", "c1", T0.plusSeconds(60));
     save(next);
     assertThat(store.size()).isEqualTo(2);
@@ -258,7 +261,7 @@ public abstract class StoreContract {
     Reminder r = reminder("r1", "cart", "u1", "", T0);
     save(r);
     clock.advance(Duration.ofSeconds(1));
-    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).containsExactly(r);
+    assertThat(store.claimDue(clock.instant(), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(r);
     assertThat(store.nextFireAt()).isNull();
 
     Reminder retry = r.afterAttempt(T0, T0.plusSeconds(30), List.of("IOS:t1"), 0);
@@ -269,15 +272,15 @@ public abstract class StoreContract {
       return null;
     });
     assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(30));
-    assertThat(store.claimDue(T0.plusSeconds(30), 10, LEASE, "B")).isEmpty();
-    assertThat(store.claimDue(T0.plusSeconds(31), 10, LEASE, "B")).containsExactly(retry);
+    assertThat(store.claimDue(T0.plusSeconds(30), ALL_CAMPAIGNS, 10, LEASE, "B")).isEmpty();
+    assertThat(store.claimDue(T0.plusSeconds(31), ALL_CAMPAIGNS, 10, LEASE, "B")).containsExactly(retry);
   }
 
   @Test
   void deleteRemovesPendingAndClaimedReminders() {
     save(reminder("r1", "cart", "u1", "a", T0), reminder("r2", "cart", "u1", "b", T0.plusSeconds(60)));
     clock.advance(Duration.ofSeconds(1));
-    assertThat(store.claimDue(clock.instant(), 10, LEASE, "A")).extracting(Reminder::id).containsExactly("r1");
+    assertThat(store.claimDue(clock.instant(), ALL_CAMPAIGNS, 10, LEASE, "A")).extracting(Reminder::id).containsExactly("r1");
     run("u1", state -> {
       state.delete("r1");
       state.delete("r2");
@@ -287,17 +290,51 @@ public abstract class StoreContract {
     });
     assertThat(store.size()).isZero();
     assertThat(store.nextFireAt()).isNull();
-    assertThat(store.claimDue(T0.plus(Duration.ofDays(1)), 10, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(T0.plus(Duration.ofDays(1)), ALL_CAMPAIGNS, 10, LEASE, "A")).isEmpty();
   }
 
   // ------------------------------------------------------------------ claiming
 
   @Test
+  void claimDueLeavesRemindersOfOtherCampaignsAlone() {
+    Reminder cart = reminder("r1", "cart", "u1", "", T0.plusSeconds(10));
+    Reminder held = reminder("r2", "winback", "u1", "", T0.plusSeconds(5));
+    save(cart);
+    save(held);
+    Instant later = T0.plusSeconds(60);
+    assertThat(store.claimDue(later, Set.of(), 10, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(later, Set.of("cart"), 10, LEASE, "A")).containsExactly(cart);
+    assertThat(store.claimDue(later, Set.of("cart"), 10, LEASE, "B")).as("held, not claimed").isEmpty();
+    // A claim whose lease ran out is taken over only by a claimer that knows its campaign.
+    Instant afterLease = later.plus(LEASE).plusSeconds(1);
+    assertThat(store.claimDue(afterLease, Set.of("winback"), 10, LEASE, "B")).containsExactly(held);
+    assertThat(store.claimDue(afterLease.plus(LEASE).plusSeconds(1), Set.of("other"), 10, LEASE, "C")).isEmpty();
+  }
+
+  @Test
+  void pendingOfListsOneCampaignsUnclaimedRemindersOfEveryUser() {
+    Reminder a = reminder("r1", "cart", "u1", "", T0.plusSeconds(20));
+    Reminder b = reminder("r2", "cart", "u2", "c9", T0.plusSeconds(10));
+    Reminder claimed = reminder("r3", "cart", "u3", "", T0.plusSeconds(5));
+    Reminder other = reminder("r4", "winback", "u1", "", T0.plusSeconds(1));
+    for (Reminder r : List.of(a, b, claimed, other)) {
+      save(r);
+    }
+    assertThat(store.claimDue(T0.plusSeconds(6), ALL_CAMPAIGNS, 1, LEASE, "A")).extracting(Reminder::id)
+        .containsExactly("r4");
+    assertThat(store.claimDue(T0.plusSeconds(6), Set.of("cart"), 1, LEASE, "A")).containsExactly(claimed);
+    assertThat(store.pendingOf("cart", 10)).containsExactly(b, a);
+    assertThat(store.pendingOf("cart", 1)).containsExactly(b);
+    assertThat(store.pendingOf("nothing", 10)).isEmpty();
+    assertThat(store.countByCampaign()).containsExactlyInAnyOrderEntriesOf(Map.of("cart", 3L, "winback", 1L));
+  }
+
+  @Test
   void claimDueTakesOnlyRemindersFiringStrictlyBefore() {
     Reminder r = reminder("r1", "cart", "u1", "", T0.plusSeconds(60));
     save(r);
-    assertThat(store.claimDue(T0.plusSeconds(60), 10, LEASE, "A")).isEmpty();
-    assertThat(store.claimDue(T0.plusSeconds(60).plusNanos(1000), 10, LEASE, "A")).containsExactly(r);
+    assertThat(store.claimDue(T0.plusSeconds(60), ALL_CAMPAIGNS, 10, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(T0.plusSeconds(60).plusNanos(1000), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(r);
   }
 
   @Test
@@ -314,10 +351,10 @@ public abstract class StoreContract {
     save(r5, r4, late, r3, r2, early, r1);
 
     Instant now = T0.plusSeconds(30);
-    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(early, r1, r2);
-    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(r3, r4, r5);
-    assertThat(store.claimDue(now, 3, LEASE, "A")).containsExactly(late);
-    assertThat(store.claimDue(now, 3, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 3, LEASE, "A")).containsExactly(early, r1, r2);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 3, LEASE, "A")).containsExactly(r3, r4, r5);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 3, LEASE, "A")).containsExactly(late);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 3, LEASE, "A")).isEmpty();
   }
 
   @Test
@@ -326,20 +363,20 @@ public abstract class StoreContract {
     save(r);
     Instant claimedAt = T0.plusSeconds(1);
     Duration lease = Duration.ofMinutes(1);
-    assertThat(store.claimDue(claimedAt, 10, lease, "A")).containsExactly(r);
-    assertThat(store.claimDue(claimedAt, 10, lease, "B")).isEmpty();
+    assertThat(store.claimDue(claimedAt, ALL_CAMPAIGNS, 10, lease, "A")).containsExactly(r);
+    assertThat(store.claimDue(claimedAt, ALL_CAMPAIGNS, 10, lease, "B")).isEmpty();
     assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.isClaimedBy("r1", "A"), state.isClaimedBy("r1", "B"))))
         .containsExactly(true, false);
     assertThat(store.size()).isEqualTo(1);
 
     Instant leaseEnd = claimedAt.plus(lease);
-    assertThat(store.claimDue(leaseEnd, 10, lease, "B")).as("the lease holds up to its end").isEmpty();
+    assertThat(store.claimDue(leaseEnd, ALL_CAMPAIGNS, 10, lease, "B")).as("the lease holds up to its end").isEmpty();
     assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A")))
         .as("a lease that ran out still counts until another owner takes it over").isTrue();
-    assertThat(store.claimDue(leaseEnd.plusNanos(1000), 10, lease, "B")).containsExactly(r);
+    assertThat(store.claimDue(leaseEnd.plusNanos(1000), ALL_CAMPAIGNS, 10, lease, "B")).containsExactly(r);
     assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.isClaimedBy("r1", "A"), state.isClaimedBy("r1", "B"))))
         .containsExactly(false, true);
-    assertThat(store.claimDue(leaseEnd.plusSeconds(30), 10, lease, "A")).as("B's fresh lease").isEmpty();
+    assertThat(store.claimDue(leaseEnd.plusSeconds(30), ALL_CAMPAIGNS, 10, lease, "A")).as("B's fresh lease").isEmpty();
   }
 
   @Test
@@ -351,13 +388,13 @@ public abstract class StoreContract {
     Reminder other = reminder("r2", "cart", "u2", "b", T0);
     save(r, other);
     Instant now = T0.plusSeconds(1);
-    assertThat(store.claimDue(now, 1, LEASE, "A")).containsExactly(r);
-    assertThat(second.claimDue(now, 10, LEASE, "B")).as("the other store skips A's claim").containsExactly(other);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 1, LEASE, "A")).containsExactly(r);
+    assertThat(second.claimDue(now, ALL_CAMPAIGNS, 10, LEASE, "B")).as("the other store skips A's claim").containsExactly(other);
     List<Boolean> seen = join(second.atomically("u1", state -> List.of(state.isClaimedBy("r1", "A"),
         state.pending("cart", "a").isPresent())));
     assertThat(seen).as("claimed by A, so not pending").containsExactly(true, false);
     assertThat(second.renewLeases(List.of(r), "A", now.plus(LEASE).plusSeconds(60))).isEqualTo(1);
-    assertThat(store.claimDue(now.plus(LEASE).plusSeconds(1), 10, LEASE, "C"))
+    assertThat(store.claimDue(now.plus(LEASE).plusSeconds(1), ALL_CAMPAIGNS, 10, LEASE, "C"))
         .as("A's claim, renewed through the other store, holds; B's ran out").containsExactly(other);
 
     // Settled through the other store: gone for both.
@@ -376,10 +413,10 @@ public abstract class StoreContract {
       save(reminder("r" + i, "cart", "u" + (i % 5), "k" + i, T0.plusMillis(i)));
     }
     Instant now = T0.plusSeconds(1);
-    assertThat(store.claimDue(now, 10, LEASE, "A")).hasSize(10);
-    assertThat(store.claimDue(now, 10, LEASE, "B")).hasSize(10);
-    assertThat(store.claimDue(now, 10, LEASE, "A")).hasSize(5);
-    assertThat(store.claimDue(now, 10, LEASE, "A")).isEmpty();
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 10, LEASE, "A")).hasSize(10);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 10, LEASE, "B")).hasSize(10);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 10, LEASE, "A")).hasSize(5);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 10, LEASE, "A")).isEmpty();
     assertThat(store.size()).isEqualTo(25);
   }
 
@@ -388,7 +425,7 @@ public abstract class StoreContract {
     assertThat(store.nextFireAt()).isNull();
     save(reminder("r1", "cart", "u1", "a", T0.plusSeconds(30)), reminder("r2", "cart", "u2", "", T0.plusSeconds(20)));
     assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(20));
-    store.claimDue(T0.plusSeconds(25), 10, LEASE, "A");
+    store.claimDue(T0.plusSeconds(25), ALL_CAMPAIGNS, 10, LEASE, "A");
     assertThat(store.nextFireAt()).as("claimed reminders do not count").isEqualTo(T0.plusSeconds(30));
     run("u1", state -> {
       state.delete("r1");
@@ -405,16 +442,16 @@ public abstract class StoreContract {
     save(r, other);
     Instant claimedAt = T0.plusSeconds(1);
     Duration lease = Duration.ofMinutes(1);
-    assertThat(store.claimDue(claimedAt, 10, lease, "A")).containsExactly(r, other);
+    assertThat(store.claimDue(claimedAt, ALL_CAMPAIGNS, 10, lease, "A")).containsExactly(r, other);
 
     // A long send: A's heartbeat at 40 s extends both claims by another minute.
     Instant beat = claimedAt.plusSeconds(40);
     assertThat(store.renewLeases(List.of(r, other), "A", beat.plus(lease))).isEqualTo(2);
     Instant firstLeaseEnd = claimedAt.plus(lease);
-    assertThat(store.claimDue(firstLeaseEnd.plusSeconds(1), 10, lease, "B")).as("renewed").isEmpty();
+    assertThat(store.claimDue(firstLeaseEnd.plusSeconds(1), ALL_CAMPAIGNS, 10, lease, "B")).as("renewed").isEmpty();
     assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
 
-    assertThat(store.claimDue(beat.plus(lease).plusNanos(1000), 10, lease, "B"))
+    assertThat(store.claimDue(beat.plus(lease).plusNanos(1000), ALL_CAMPAIGNS, 10, lease, "B"))
         .as("taken over once the renewed lease ran out").containsExactly(r, other);
     assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "B"))).isTrue();
   }
@@ -427,8 +464,8 @@ public abstract class StoreContract {
     save(mine, theirs, pending);
     Instant now = T0.plusSeconds(1);
     Duration lease = Duration.ofMinutes(1);
-    assertThat(store.claimDue(now, 1, lease, "A")).containsExactly(mine);
-    assertThat(store.claimDue(now, 1, lease, "B")).containsExactly(theirs);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 1, lease, "A")).containsExactly(mine);
+    assertThat(store.claimDue(now, ALL_CAMPAIGNS, 1, lease, "B")).containsExactly(theirs);
     Reminder gone = reminder("never-saved", "cart", "u1", "", T0);
 
     Instant until = now.plus(Duration.ofMinutes(5));
@@ -439,7 +476,7 @@ public abstract class StoreContract {
     assertThat(store.renewLeases(List.of(), "A", until)).isZero();
 
     Instant afterFirstLease = now.plus(lease).plusSeconds(1);
-    assertThat(store.claimDue(afterFirstLease, 10, lease, "C"))
+    assertThat(store.claimDue(afterFirstLease, ALL_CAMPAIGNS, 10, lease, "C"))
         .as("B's claim was not renewed by A; A's was").containsExactly(theirs);
     assertThat(this.<Boolean>run("u2", state -> state.isClaimedBy("r2", "B"))).isFalse();
     assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
@@ -450,7 +487,7 @@ public abstract class StoreContract {
   void aSettledReminderIsNotRenewed() {
     Reminder r = reminder("r1", "cart", "u1", "", T0);
     save(r);
-    assertThat(store.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
+    assertThat(store.claimDue(T0.plusSeconds(1), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(r);
     run("u1", state -> {
       state.delete("r1");
       return null;
@@ -805,7 +842,7 @@ public abstract class StoreContract {
       assertThat(state.reminder("r-plain").orElseThrow().sentAt()).isNull();
       return null;
     });
-    assertThat(store.claimDue(Instant.parse("2026-03-01T12:00:00.000002Z"), 10, LEASE, "A"))
+    assertThat(store.claimDue(Instant.parse("2026-03-01T12:00:00.000002Z"), ALL_CAMPAIGNS, 10, LEASE, "A"))
         .containsExactly(plain, r);
   }
 
@@ -900,7 +937,7 @@ public abstract class StoreContract {
     }
     calls.forEach(StoreContract::join);
     assertThat(store.size()).isEqualTo(200);
-    List<Reminder> claimed = store.claimDue(T0.plusSeconds(1), 500, LEASE, "A");
+    List<Reminder> claimed = store.claimDue(T0.plusSeconds(1), ALL_CAMPAIGNS, 500, LEASE, "A");
     assertThat(claimed).hasSize(200).isSortedAccordingTo((a, b) -> a.fireAt().compareTo(b.fireAt()));
   }
 

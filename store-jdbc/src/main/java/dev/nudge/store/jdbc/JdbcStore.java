@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -188,17 +189,19 @@ public final class JdbcStore implements NudgeStore {
   }
 
   @Override
-  public List<Reminder> claimDue(Instant before, int max, Duration lease, String owner) {
-    if (max <= 0) {
+  public List<Reminder> claimDue(Instant before, Set<String> campaignIds, int max, Duration lease, String owner) {
+    if (max <= 0 || campaignIds.isEmpty()) {
       return List.of();
     }
+    List<String> campaigns = List.copyOf(campaignIds);
+    String ofCampaigns = " AND " + dialect.anyOf("campaign_id", campaigns.size());
     long now = EpochMicros.of(before);
     long until = EpochMicros.of(before.plus(lease));
     List<Reminder> claimed = new ArrayList<>(Math.min(max, 512));
     String expired = "SELECT id FROM " + t.reminders + " WHERE owner IS NOT NULL AND lease_until < ?"
-        + " ORDER BY lease_until LIMIT ?";
+        + ofCampaigns + " ORDER BY lease_until LIMIT ?";
     String due = "SELECT id FROM " + t.reminders + " WHERE owner IS NULL AND fire_at < ?"
-        + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?";
+        + ofCampaigns + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?";
     try {
       if (dialect == Dialect.POSTGRESQL) {
         // One statement per phase: pick, lock (skipping rows another instance holds) and claim.
@@ -222,7 +225,7 @@ public final class JdbcStore implements NudgeStore {
               ps.setString(1, owner);
               ps.setLong(2, until);
               ps.setLong(3, now);
-              ps.setInt(4, max - claimed.size());
+              ps.setInt(dialect.bind(c, ps, 4, campaigns), max - claimed.size());
               try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                   claimed.add(Tables.readReminder(rs).reminder());
@@ -242,7 +245,7 @@ public final class JdbcStore implements NudgeStore {
           gate.lock();
           try {
             H2Claims.Claim claim = new H2Claims.Claim(owner, until);
-            for (StoredReminder s : pickUnclaimed(c, now, max)) {
+            for (StoredReminder s : pickUnclaimed(c, now, campaigns, max)) {
               if (h2.take(s.reminder().id(), claim, now)) {
                 claimed.add(s.reminder());
               }
@@ -253,7 +256,7 @@ public final class JdbcStore implements NudgeStore {
         }
       } else {
         inTransaction(c -> {
-          List<String> ids = lockClaimable(c, expired, due, max, now, claimed);
+          List<String> ids = lockClaimable(c, expired, due, campaigns, max, now, claimed);
           updateClaims(c, ids, owner, until);
           return null;
         }, "claim due reminders");
@@ -271,8 +274,8 @@ public final class JdbcStore implements NudgeStore {
    * first), skipping rows other transactions hold: expired leases, then due reminders; returns
    * their ids.
    */
-  private List<String> lockClaimable(Connection c, String expired, String due, int max, long now,
-      List<Reminder> claimed) throws SQLException {
+  private List<String> lockClaimable(Connection c, String expired, String due, List<String> campaigns, int max,
+      long now, List<Reminder> claimed) throws SQLException {
     claimed.clear();
     List<String> ids = new ArrayList<>();
     for (String pick : List.of(expired, due)) {
@@ -282,7 +285,7 @@ public final class JdbcStore implements NudgeStore {
       String select = pick.replace("SELECT id FROM", "SELECT " + Tables.REMINDER_COLUMNS + " FROM");
       try (PreparedStatement ps = c.prepareStatement(select + " FOR UPDATE SKIP LOCKED")) {
         ps.setLong(1, now);
-        ps.setInt(2, max - claimed.size());
+        ps.setInt(dialect.bind(c, ps, 2, campaigns), max - claimed.size());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             Reminder r = Tables.readReminder(rs).reminder();
@@ -314,12 +317,14 @@ public final class JdbcStore implements NudgeStore {
    * holds (a claim whose lease ran out may be taken over), read past the rows this process has
    * claimed; the caller takes them.
    */
-  private List<StoredReminder> pickUnclaimed(Connection c, long now, int max) throws SQLException {
+  private List<StoredReminder> pickUnclaimed(Connection c, long now, List<String> campaigns, int max)
+      throws SQLException {
     List<StoredReminder> picked = new ArrayList<>(Math.min(max, 512));
     try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM " + t.reminders
-        + " WHERE fire_at < ? ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?")) {
+        + " WHERE fire_at < ? AND " + dialect.anyOf("campaign_id", campaigns.size())
+        + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?")) {
       ps.setLong(1, now);
-      ps.setLong(2, (long) max + h2.size());
+      ps.setLong(dialect.bind(c, ps, 2, campaigns), (long) max + h2.size());
       try (ResultSet rs = ps.executeQuery()) {
         while (picked.size() < max && rs.next()) {
           if (!h2.held(rs.getString(1), now)) {
@@ -455,6 +460,42 @@ public final class JdbcStore implements NudgeStore {
       rs.next();
       return rs.getLong(1);
     });
+  }
+
+  @Override
+  public Map<String, Long> countByCampaign() {
+    return query("count reminders by campaign", "SELECT campaign_id, COUNT(*) FROM " + t.reminders
+        + " GROUP BY campaign_id", ps -> {}, rs -> {
+          Map<String, Long> out = new java.util.TreeMap<>();
+          while (rs.next()) {
+            out.put(rs.getString(1), rs.getLong(2));
+          }
+          return out;
+        });
+  }
+
+  @Override
+  public List<Reminder> pendingOf(String campaignId, int max) {
+    Objects.requireNonNull(campaignId, "campaignId");
+    if (max <= 0) {
+      return List.of();
+    }
+    List<Reminder> found = query("read a campaign's pending reminders", "SELECT " + Tables.REMINDER_COLUMNS
+        + " FROM " + t.reminders + " WHERE campaign_id = ? AND owner IS NULL"
+        + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?", ps -> {
+          ps.setString(1, campaignId);
+          ps.setInt(2, max + (h2 == null ? 0 : h2.size()));
+        }, rs -> {
+          List<Reminder> out = new ArrayList<>();
+          while (rs.next()) {
+            out.add(Tables.readReminder(rs).reminder());
+          }
+          return out;
+        });
+    if (h2 != null) { // on H2 a claim lives in this process, not in the row
+      found.removeIf(r -> h2.get(r.id()) != null);
+    }
+    return found.size() > max ? List.copyOf(found.subList(0, max)) : found;
   }
 
   // ------------------------------------------------------------------ devices

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -41,11 +42,11 @@ class H2ClaimsTest {
         state.save(r);
         return null;
       });
-      assertThat(first.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
-      assertThat(first.claimDue(T0.plusSeconds(1), 10, LEASE, "B")).isEmpty();
+      assertThat(first.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "A")).containsExactly(r);
+      assertThat(first.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "B")).isEmpty();
     }
     try (JdbcStore next = JdbcStore.h2(file)) {
-      assertThat(next.claimDue(T0.plusSeconds(2), 10, LEASE, "B")).as("no lease to wait for").containsExactly(r);
+      assertThat(next.claimDue(T0.plusSeconds(2), Set.of("cart"), 10, LEASE, "B")).as("no lease to wait for").containsExactly(r);
     }
   }
 
@@ -69,7 +70,7 @@ class H2ClaimsTest {
     try (JdbcStore store = JdbcStore.h2(file)) {
       assertThat(run(store, "u1", state -> state.pending("cart", "u1")).isPresent()).isTrue();
       assertThat(store.nextFireAt()).isEqualTo(T0);
-      assertThat(store.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
+      assertThat(store.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "A")).containsExactly(r);
     }
   }
 
@@ -85,7 +86,7 @@ class H2ClaimsTest {
           state.save(r);
           return null;
         });
-        assertThat(s.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).as(s.tablePrefix()).containsExactly(r);
+        assertThat(s.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "A")).as(s.tablePrefix()).containsExactly(r);
       }
     }
   }
@@ -114,7 +115,7 @@ class H2ClaimsTest {
           state.save(r);
           return null;
         });
-        assertThat(s.claimDue(T0.plusSeconds(1), 10, LEASE, "A")).containsExactly(r);
+        assertThat(s.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "A")).containsExactly(r);
       }
     }
   }

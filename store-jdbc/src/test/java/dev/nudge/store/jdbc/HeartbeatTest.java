@@ -17,6 +17,7 @@ import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,7 @@ class HeartbeatTest {
         clock.set(later);
         Await.until("a heartbeat renewed the lease past " + later, Duration.ofSeconds(10),
             () -> renewedUntil.stream().anyMatch(until -> until.isAfter(later)), renewedUntil::toString);
-        List<Reminder> takenOver = jdbc.claimDue(later, 10, LEASE, "B");
+        List<Reminder> takenOver = jdbc.claimDue(later, Set.of("slow"), 10, LEASE, "B");
         assertThat(takenOver).as("another instance claims nothing while the send is in flight").isEmpty();
 
         answer.complete(SendResult.accepted(null));

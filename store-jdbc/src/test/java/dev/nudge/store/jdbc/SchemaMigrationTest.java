@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 import javax.sql.DataSource;
 import org.h2.jdbcx.JdbcConnectionPool;
@@ -121,7 +122,7 @@ class SchemaMigrationTest {
         return null;
       }).join();
       assertThat(store.counters()).containsExactly(new Counter("cart", 0, Counter.SENT, 1));
-      assertThat(store.claimDue(T0.plusSeconds(1), 10, Duration.ofMinutes(1), "A")).containsExactly(pending);
+      assertThat(store.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, Duration.ofMinutes(1), "A")).containsExactly(pending);
     }
     try (JdbcStore store = checking.get()) {
       assertThat(store.counters()).as("kept").containsExactly(new Counter("cart", 0, Counter.SENT, 1));
