@@ -7,6 +7,7 @@ import dev.nudge.Event;
 import dev.nudge.FrequencyCap;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
+import dev.nudge.internal.Checks;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.TemplateRenderer;
@@ -334,7 +335,7 @@ public final class Nudge implements AutoCloseable {
 
     /** The clock every time is read from (default: the system UTC clock). */
     public Builder clock(Clock clock) {
-      this.clock = require("clock", clock);
+      this.clock = Checks.notNull("clock", clock);
       return this;
     }
 
@@ -343,14 +344,14 @@ public final class Nudge implements AutoCloseable {
      * (default: a new {@link InMemoryStore}); engines sharing a store share all of them.
      */
     public Builder store(NudgeStore store) {
-      this.store = require("store", store);
+      this.store = Checks.notNull("store", store);
       return this;
     }
 
     /** Adds the transport of one platform. */
     public Builder transport(Transport transport) {
-      require("transport", transport);
-      Platform p = require("transport platform", transport.platform());
+      Checks.notNull("transport", transport);
+      Platform p = Checks.notNull("transport platform", transport.platform());
       if (transports.containsKey(p)) {
         throw new IllegalArgumentException("a transport for " + p + " is already set; give one per platform");
       }
@@ -360,13 +361,13 @@ public final class Nudge implements AutoCloseable {
 
     /** Adds a listener that observes outcomes, deliveries, deactivated tokens and errors. */
     public Builder listener(NudgeListener listener) {
-      listeners.add(require("listener", listener));
+      listeners.add(Checks.notNull("listener", listener));
       return this;
     }
 
     /** Replaces the default {@code {{root.name | filter}}} template renderer. */
     public Builder templateRenderer(TemplateRenderer renderer) {
-      this.renderer = require("templateRenderer", renderer);
+      this.renderer = Checks.notNull("templateRenderer", renderer);
       return this;
     }
 
@@ -378,13 +379,13 @@ public final class Nudge implements AutoCloseable {
 
     /** Worker threads for settling deliveries (default: the processor count, at least 2). */
     public Builder threads(int threads) {
-      this.threads = atLeastOne("threads", threads);
+      this.threads = Checks.atLeastOne("threads", threads);
       return this;
     }
 
     /** Most device sends in flight at once (default 1000). */
     public Builder maxInFlight(int maxInFlight) {
-      this.maxInFlight = atLeastOne("maxInFlight", maxInFlight);
+      this.maxInFlight = Checks.atLeastOne("maxInFlight", maxInFlight);
       return this;
     }
 
@@ -395,26 +396,26 @@ public final class Nudge implements AutoCloseable {
      * it holds; with {@link Nudge#runDue()} alone, leases must outlast resolving that many.
      */
     public Builder claimBatchSize(int size) {
-      this.claimBatchSize = atLeastOne("claimBatchSize", size);
+      this.claimBatchSize = Checks.atLeastOne("claimBatchSize", size);
       return this;
     }
 
     /** How often {@link Nudge#start() started} engines look for due reminders (default 1s). */
     public Builder pollInterval(Duration interval) {
-      this.pollInterval = positive("pollInterval", interval);
+      this.pollInterval = Checks.positive("pollInterval", interval);
       return this;
     }
 
     /** How long a claim holds before another instance may take the reminder over (default 5m). */
     public Builder lease(Duration lease) {
-      this.lease = positive("lease", lease);
+      this.lease = Checks.positive("lease", lease);
       return this;
     }
 
     /** Retry backoff: the first wait and the longest (defaults 1s and 10m), with jitter. */
     public Builder retryBackoff(Duration initial, Duration max) {
-      this.retryInitial = positive("retryBackoff initial", initial);
-      this.retryMax = positive("retryBackoff max", max);
+      this.retryInitial = Checks.positive("retryBackoff initial", initial);
+      this.retryMax = Checks.positive("retryBackoff max", max);
       if (max.compareTo(initial) < 0) {
         throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial + ")");
       }
@@ -423,22 +424,19 @@ public final class Nudge implements AutoCloseable {
 
     /** How long retries go on after the due time for campaigns without expireAfter (default 24h). */
     public Builder maxRetryWindow(Duration window) {
-      this.maxRetryWindow = positive("maxRetryWindow", window);
+      this.maxRetryWindow = Checks.positive("maxRetryWindow", window);
       return this;
     }
 
     /** How long {@link Nudge#close()} waits for in-flight sends (default 30s). */
     public Builder shutdownGrace(Duration grace) {
-      this.shutdownGrace = positive("shutdownGrace", grace);
+      this.shutdownGrace = Checks.positive("shutdownGrace", grace);
       return this;
     }
 
     /** This instance's name in claims (default: random); unique per running instance. */
     public Builder instanceId(String id) {
-      if (id == null || id.isBlank() || id.length() > 256) {
-        throw new IllegalArgumentException("instanceId must be 1 to 256 non-blank characters, was " + id);
-      }
-      this.instanceId = id;
+      this.instanceId = Checks.name("instanceId", id);
       return this;
     }
 
@@ -451,27 +449,6 @@ public final class Nudge implements AutoCloseable {
     /** Builds the engine (not yet polling: call {@link Nudge#start()}). */
     public Nudge build() {
       return new Nudge(this);
-    }
-
-    private static <T> T require(String field, T value) {
-      if (value == null) {
-        throw new IllegalArgumentException(field + " is required; it must not be null");
-      }
-      return value;
-    }
-
-    private static int atLeastOne(String field, int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(field + " is " + value + "; use 1 or more");
-      }
-      return value;
-    }
-
-    private static Duration positive(String field, Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(field + " must be a positive duration, was " + value);
-      }
-      return value;
     }
   }
 }

@@ -227,7 +227,7 @@ class CampaignsJsonTest {
             + " use 1 or more");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"P7D\"", "\"-P7D\"")))
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].cooldown: campaign 'cart-abandonment' cooldown"
-            + " must be positive, was PT-168H");
+            + " must be positive, was PT-168H; use a positive duration");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("{\"gte\": 50}", "{\"gte\": true}")))
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].trigger.where.total.gte: condition on 'total'"
             + " (gte) cannot order booleans; compare a number or a string");
