@@ -1,6 +1,10 @@
 package dev.nudge.internal;
 
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.Period;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
 
 /**
  * Argument checks shared by Nudge's builders and entry points, in every module. Each check throws
@@ -63,5 +67,72 @@ public final class Checks {
       throw new IllegalArgumentException(field + " must be positive, was " + value + "; use a positive duration");
     }
     return value;
+  }
+
+  /** A time of day such as {@code 22:00} (ISO-8601 {@code HH:mm}, seconds optional). */
+  public static LocalTime timeOfDay(String field, String text) {
+    notNull(field, text);
+    try {
+      return LocalTime.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(field + " " + quote(text) + " is not a time of day HH:mm (e.g. 22:00)", e);
+    }
+  }
+
+  /**
+   * An ISO-8601 duration as {@link Duration#parse} reads it: days, hours, minutes and seconds
+   * ({@code PT2H}, {@code P7D}). Weeks, months and years are refused with the days to write
+   * instead, since a {@code Duration} has none of them.
+   */
+  public static Duration duration(String field, String text) {
+    notNull(field, text);
+    try {
+      return Duration.parse(text);
+    } catch (DateTimeParseException e) {
+      throw new IllegalArgumentException(field + " " + quote(text) + durationProblem(text), e);
+    }
+  }
+
+  private static String durationProblem(String text) {
+    String upper = text.toUpperCase(Locale.ROOT);
+    String sign = upper.startsWith("-") || upper.startsWith("+") ? upper.substring(0, 1) : "";
+    upper = upper.substring(sign.length());
+    int t = upper.indexOf('T');
+    String datePart = t < 0 ? upper : upper.substring(0, t);
+    String timePart = t < 0 ? "" : upper.substring(t);
+    if (datePart.startsWith("P") && (datePart.contains("W") || datePart.contains("M") || datePart.contains("Y"))) {
+      String accepts = " is not an ISO-8601 duration Java accepts: ";
+      try {
+        Period period = Period.parse(datePart);
+        if (period.getYears() == 0 && period.getMonths() == 0) {
+          String days = sign + "P" + period.getDays() + "D" + timePart;
+          if (isDuration(days)) {
+            return accepts + "Java durations take days, not weeks; use " + quote(days)
+                + (text.equalsIgnoreCase("P1W") ? " for one week" : "");
+          }
+        }
+      } catch (DateTimeParseException ignored) {
+        // not a period either: the general advice below
+      }
+      if (!datePart.contains("M") && !datePart.contains("Y")) {
+        return accepts + "use days, e.g. \"P7D\" for one week";
+      }
+      return accepts + "Java durations take days, not months or years (whose length varies);"
+          + " use days, e.g. \"P30D\" for 30 days or \"P365D\" for 365";
+    }
+    return " is not an ISO-8601 duration such as \"PT2H\" or \"P7D\"";
+  }
+
+  private static boolean isDuration(String text) {
+    try {
+      Duration.parse(text);
+      return true;
+    } catch (DateTimeParseException e) {
+      return false;
+    }
+  }
+
+  private static String quote(String text) {
+    return "\"" + text + "\"";
   }
 }

@@ -9,8 +9,13 @@ import dev.nudge.Campaign;
 import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.Outcome;
+import dev.nudge.QuietHours;
 import dev.nudge.TrackResult;
+import dev.nudge.internal.Checks;
+import java.time.Duration;
+import java.time.LocalTime;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,6 +151,48 @@ class InputValidationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'gift'").hasMessageContaining("unsupported type");
     assertOtherUsersAreStillServed();
+  }
+
+  // ---- quiet hours and durations -----------------------------------------------------------------
+
+  @Test
+  void quietHoursOutsideTheDayAreRefusedAsTimesOfDay() {
+    assertThatThrownBy(() -> QuietHours.between("25:00", "08:00"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage("quietHours start \"25:00\" is not a time of day HH:mm (e.g. 22:00)");
+    assertThatThrownBy(() -> QuietHours.between("22:00", "8pm"))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage("quietHours end \"8pm\" is not a time of day HH:mm (e.g. 22:00)");
+    assertThat(QuietHours.between("22:00", "08:00").end()).isEqualTo(LocalTime.of(8, 0));
+  }
+
+  @Test
+  void durationInWeeksIsRefusedWithTheDaysToWriteInstead() {
+    assertThatThrownBy(() -> Checks.duration("cooldown", "P1W"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cooldown \"P1W\" is not an ISO-8601 duration Java accepts: Java durations take days,"
+            + " not weeks; use \"P7D\" for one week");
+    assertThatThrownBy(() -> Checks.duration("delay", "P2WT3H"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageEndingWith("not weeks; use \"P14DT3H\"");
+  }
+
+  @Test
+  void durationInMonthsOrYearsIsRefusedWithDaysAsTheFix() {
+    for (String text : List.of("P1M", "P1Y", "P1Y2M")) {
+      assertThatThrownBy(() -> Checks.duration("expireAfter", text))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("expireAfter \"" + text + "\" is not an ISO-8601 duration Java accepts")
+          .hasMessageContaining("days, not months or years").hasMessageContaining("\"P30D\"");
+    }
+  }
+
+  @Test
+  void durationThatIsNotIsoIsRefusedWithAnExample() {
+    assertThatThrownBy(() -> Checks.duration("delay", "2 hours"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("delay \"2 hours\" is not an ISO-8601 duration such as \"PT2H\" or \"P7D\"");
+    assertThat(Checks.duration("delay", "P7DT2H")).isEqualTo(Duration.ofDays(7).plusHours(2));
   }
 
   // ---- campaigns ---------------------------------------------------------------------------------
