@@ -1,9 +1,12 @@
 package dev.nudge.internal;
 
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.time.Period;
+import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
+import java.util.IllformedLocaleException;
 import java.util.Locale;
 
 /**
@@ -129,6 +132,53 @@ public final class Checks {
       return true;
     } catch (DateTimeParseException e) {
       return false;
+    }
+  }
+
+  /**
+   * A well-formed BCP 47 language tag such as {@code en-US} or {@code fa-IR} (well-formed, not
+   * necessarily naming a registered language).
+   */
+  public static String languageTag(String field, String tag) {
+    notNull(field, tag);
+    if (tag.isBlank()) {
+      throw new IllegalArgumentException(field + " is blank; use a BCP 47 tag such as en-US or fa-IR");
+    }
+    if (!isLanguageTag(tag)) {
+      String hyphenated = tag.replace('_', '-');
+      String fix = !hyphenated.equals(tag) && isLanguageTag(hyphenated)
+          ? "use " + quote(hyphenated) + " (BCP 47 separates with hyphens, not underscores)"
+          : "use a BCP 47 tag such as en-US or fa-IR";
+      throw new IllegalArgumentException(field + " " + quote(tag) + " is not a BCP 47 language tag; " + fix);
+    }
+    return tag;
+  }
+
+  private static boolean isLanguageTag(String tag) {
+    try {
+      new Locale.Builder().setLanguageTag(tag);
+      return true;
+    } catch (IllformedLocaleException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A time zone id that {@link ZoneId#of} knows: an IANA region ({@code Europe/Paris}) or an
+   * offset ({@code +03:30}). Takes any object so a map value (a user attribute) can be checked
+   * as it is.
+   */
+  public static ZoneId zoneId(String field, Object value) {
+    notNull(field, value);
+    if (!(value instanceof String id)) {
+      throw new IllegalArgumentException(field + " is " + value + " (a " + value.getClass().getSimpleName()
+          + "); use a string naming an IANA time zone such as Europe/Paris");
+    }
+    try {
+      return ZoneId.of(id);
+    } catch (DateTimeException e) {
+      throw new IllegalArgumentException(field + " " + quote(id)
+          + " names no time zone; use an IANA zone id such as Europe/Paris or America/New_York", e);
     }
   }
 

@@ -164,17 +164,25 @@ public final class Nudge implements AutoCloseable {
 
   /**
    * Merges attributes into a user's (read by audience conditions and {@code {{user.NAME}}}).
+   * The attribute {@code zone}, the user's time zone for quiet hours when no device has one, must
+   * be an IANA zone id such as {@code Europe/Paris}.
    *
-   * @throws IllegalArgumentException for a blank user id or an invalid value, as for event
-   *     properties
+   * @throws IllegalArgumentException for a blank user id, an invalid value (as for event
+   *     properties) or a {@code zone} that names no time zone
    */
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     checkOpen();
-    if (userId == null || userId.isBlank() || userId.length() > 256) {
-      throw new IllegalArgumentException("userId must be 1 to 256 non-blank characters, was "
-          + (userId == null ? "null" : userId.length() + " characters"));
+    store.setAttributes(userId, checkedAttributes(userId, attributes));
+  }
+
+  /** A user's attributes, checked as {@link #setUserAttributes} checks them (the simulator too). */
+  static Map<String, Object> checkedAttributes(String userId, Map<String, ?> attributes) {
+    Checks.name("userId", userId);
+    Map<String, Object> values = Event.checkedValues("user '" + userId + "' attributes", attributes);
+    if (values.containsKey("zone")) {
+      Checks.zoneId("user '" + userId + "' attribute zone", values.get("zone"));
     }
-    store.setAttributes(userId, Event.checkedValues("user '" + userId + "' attributes", attributes));
+    return values;
   }
 
   /** A user's attributes. */

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nudge.Campaign;
+import dev.nudge.Device;
 import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.Outcome;
+import dev.nudge.Platform;
 import dev.nudge.QuietHours;
 import dev.nudge.TrackResult;
 import dev.nudge.internal.Checks;
@@ -151,6 +153,78 @@ class InputValidationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("'gift'").hasMessageContaining("unsupported type");
     assertOtherUsersAreStillServed();
+  }
+
+  // ---- devices and users -------------------------------------------------------------------------
+
+  @Test
+  void deviceLocaleWithAnUnderscoreIsRefusedWithTheHyphenatedTag() {
+    assertThatThrownBy(() -> f.register(Device.of("u1", Platform.IOS, "ios-u1").locale("en_US")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("device locale \"en_US\" is not a BCP 47 language tag; use \"en-US\""
+            + " (BCP 47 separates with hyphens, not underscores)");
+    assertThat(nudge.devices("u1")).isEmpty();
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void deviceLocaleThatIsNoLanguageTagIsRefused() {
+    assertThatThrownBy(() -> f.register(Device.of("u1", Platform.IOS, "ios-u1").locale("not a locale!")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("device locale \"not a locale!\" is not a BCP 47 language tag; use a BCP 47 tag such as"
+            + " en-US or fa-IR");
+    assertThatThrownBy(() -> f.register(Device.of("u1", Platform.IOS, "ios-u1").locale("")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("device locale is blank; use a BCP 47 tag such as en-US or fa-IR");
+    assertThat(nudge.devices("u1")).isEmpty();
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void wellFormedDeviceLocalesAreAccepted() {
+    for (String tag : List.of("en", "en-US", "fa-IR", "zh-Hant-TW", "sr-Latn")) {
+      assertThat(Device.of("u1", Platform.IOS, "ios-" + tag).locale(tag).build().locale()).contains(tag);
+    }
+  }
+
+  @Test
+  void messageLocaleVariantThatIsNoLanguageTagIsRefused() {
+    Message variant = Message.of("Salut", "Ton panier").build();
+    assertThatThrownBy(() -> Message.of("Hi", "Your cart").locale("fr_FR", variant))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("message locale tag").hasMessageContaining("\"fr_FR\"")
+        .hasMessageContaining("use \"fr-FR\"");
+  }
+
+  @Test
+  void zoneAttributeThatNamesNoTimeZoneIsRefused() {
+    assertThatThrownBy(() -> nudge.setUserAttributes("u1", Map.of("zone", "Mars/Olympus")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("user 'u1' attribute zone \"Mars/Olympus\" names no time zone; use an IANA zone id such as"
+            + " Europe/Paris or America/New_York");
+    assertThat(nudge.userAttributes("u1")).doesNotContainKey("zone");
+    assertOtherUsersAreStillServed();
+  }
+
+  @Test
+  void zoneAttributeThatIsNotAStringIsRefused() {
+    assertThatThrownBy(() -> nudge.setUserAttributes("u1", Map.of("zone", 3)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("user 'u1' attribute zone is 3").hasMessageContaining("Europe/Paris");
+    assertThat(nudge.userAttributes("u1")).doesNotContainKey("zone");
+  }
+
+  @Test
+  void zoneAttributeThatNamesAZoneIsKept() {
+    nudge.setUserAttributes("u1", Map.of("zone", "Europe/Paris", "first_name", "Ana"));
+    assertThat(nudge.userAttributes("u1")).containsEntry("zone", "Europe/Paris");
+  }
+
+  @Test
+  void blankUserIdOfAttributesIsRefused() {
+    assertThatThrownBy(() -> nudge.setUserAttributes(" ", Map.of("first_name", "Ana")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("userId is blank; pass a non-blank string");
   }
 
   // ---- quiet hours and durations -----------------------------------------------------------------
