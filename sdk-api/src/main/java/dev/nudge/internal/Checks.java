@@ -8,6 +8,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.IllformedLocaleException;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Argument checks shared by Nudge's builders and entry points, in every module. Each check throws
@@ -42,6 +43,19 @@ public final class Checks {
   public static <T> T notNull(String field, T value) {
     if (value == null) {
       throw new IllegalArgumentException(field + " is required; it must not be null");
+    }
+    return value;
+  }
+
+  /**
+   * A builder setting given for the first time: adds {@code setting} to {@code given} and returns
+   * {@code value}; a setting given twice is a mistake (which one was meant?), not an override.
+   *
+   * @throws IllegalStateException when {@code given} already holds {@code setting}
+   */
+  public static <T> T once(Set<String> given, String setting, T value) {
+    if (!given.add(setting)) {
+      throw new IllegalStateException(setting + " is already set; set it once");
     }
     return value;
   }

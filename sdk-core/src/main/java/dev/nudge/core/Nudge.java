@@ -18,9 +18,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -318,7 +320,10 @@ public final class Nudge implements AutoCloseable {
 
   /**
    * Configures a {@link Nudge}; validates each setting as it is given and the whole at
-   * {@link #build()}. Not thread-safe.
+   * {@link #build()}: at least one transport, a {@linkplain #lease lease} of at least two poll
+   * intervals. Each setting is given at most once (a second call is refused, since one of the two
+   * values was not meant); {@link #transport transports} (one per platform) and
+   * {@link #listener listeners} add up. Not thread-safe.
    */
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
@@ -338,12 +343,13 @@ public final class Nudge implements AutoCloseable {
     private Duration shutdownGrace = Duration.ofSeconds(30);
     private boolean direct;
     private String instanceId = "nudge-" + new ReminderIds().next().substring(20); // random digits
+    private final Set<String> given = new HashSet<>();
 
     private Builder() {}
 
     /** The clock every time is read from (default: the system UTC clock). */
     public Builder clock(Clock clock) {
-      this.clock = Checks.notNull("clock", clock);
+      this.clock = Checks.once(given, "clock", Checks.notNull("clock", clock));
       return this;
     }
 
@@ -352,7 +358,7 @@ public final class Nudge implements AutoCloseable {
      * (default: a new {@link InMemoryStore}); engines sharing a store share all of them.
      */
     public Builder store(NudgeStore store) {
-      this.store = Checks.notNull("store", store);
+      this.store = Checks.once(given, "store", Checks.notNull("store", store));
       return this;
     }
 
@@ -375,25 +381,25 @@ public final class Nudge implements AutoCloseable {
 
     /** Replaces the default {@code {{root.name | filter}}} template renderer. */
     public Builder templateRenderer(TemplateRenderer renderer) {
-      this.renderer = Checks.notNull("templateRenderer", renderer);
+      this.renderer = Checks.once(given, "templateRenderer", Checks.notNull("templateRenderer", renderer));
       return this;
     }
 
     /** At most {@code max} sends per user across all campaigns in any window of {@code per}. */
     public Builder globalFrequencyCap(int max, Duration per) {
-      this.globalCap = new FrequencyCap(max, per);
+      this.globalCap = Checks.once(given, "globalFrequencyCap", new FrequencyCap(max, per));
       return this;
     }
 
     /** Worker threads for settling deliveries (default: the processor count, at least 2). */
     public Builder threads(int threads) {
-      this.threads = Checks.atLeastOne("threads", threads);
+      this.threads = Checks.once(given, "threads", Checks.atLeastOne("threads", threads));
       return this;
     }
 
     /** Most device sends in flight at once (default 1000). */
     public Builder maxInFlight(int maxInFlight) {
-      this.maxInFlight = Checks.atLeastOne("maxInFlight", maxInFlight);
+      this.maxInFlight = Checks.once(given, "maxInFlight", Checks.atLeastOne("maxInFlight", maxInFlight));
       return this;
     }
 
@@ -404,47 +410,67 @@ public final class Nudge implements AutoCloseable {
      * it holds; with {@link Nudge#runDue()} alone, leases must outlast resolving that many.
      */
     public Builder claimBatchSize(int size) {
-      this.claimBatchSize = Checks.atLeastOne("claimBatchSize", size);
+      this.claimBatchSize = Checks.once(given, "claimBatchSize", Checks.atLeastOne("claimBatchSize", size));
       return this;
     }
 
-    /** How often {@link Nudge#start() started} engines look for due reminders (default 1s). */
+    /**
+     * How often {@link Nudge#start() started} engines look for due reminders (default 1s; at
+     * least 1 ms, the poller's resolution).
+     */
     public Builder pollInterval(Duration interval) {
-      this.pollInterval = Checks.positive("pollInterval", interval);
+      Checks.positive("pollInterval", interval);
+      if (interval.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("pollInterval (" + interval + ") is shorter than 1 ms; use 1 ms or more");
+      }
+      this.pollInterval = Checks.once(given, "pollInterval", interval);
       return this;
     }
 
-    /** How long a claim holds before another instance may take the reminder over (default 5m). */
+    /**
+     * How long a claim holds before another instance may take the reminder over (default 5m).
+     * A started engine renews the claims it is still resolving every third of the lease.
+     *
+     * <p>{@link #build()} requires a lease of at least twice the {@link #pollInterval poll
+     * interval}. The lease is how long other instances wait before they treat a claim's owner as
+     * gone; one shorter than two polls would count an instance as gone between its own polls,
+     * with only the heartbeat keeping others from taking over, and sending again, reminders it is
+     * still sending. Such a pair is usually a mistake in units, and refused as one.
+     */
     public Builder lease(Duration lease) {
-      this.lease = Checks.positive("lease", lease);
+      this.lease = Checks.once(given, "lease", Checks.positive("lease", lease));
       return this;
     }
 
     /** Retry backoff: the first wait and the longest (defaults 1s and 10m), with jitter. */
     public Builder retryBackoff(Duration initial, Duration max) {
-      this.retryInitial = Checks.positive("retryBackoff initial", initial);
-      this.retryMax = Checks.positive("retryBackoff max", max);
+      Checks.positive("retryBackoff initial", initial);
+      Checks.positive("retryBackoff max", max);
       if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial + ")");
+        throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial
+            + "); give a max of at least " + initial);
       }
+      Checks.once(given, "retryBackoff", initial);
+      this.retryInitial = initial;
+      this.retryMax = max;
       return this;
     }
 
     /** How long retries go on after the due time for campaigns without expireAfter (default 24h). */
     public Builder maxRetryWindow(Duration window) {
-      this.maxRetryWindow = Checks.positive("maxRetryWindow", window);
+      this.maxRetryWindow = Checks.once(given, "maxRetryWindow", Checks.positive("maxRetryWindow", window));
       return this;
     }
 
     /** How long {@link Nudge#close()} waits for in-flight sends (default 30s). */
     public Builder shutdownGrace(Duration grace) {
-      this.shutdownGrace = Checks.positive("shutdownGrace", grace);
+      this.shutdownGrace = Checks.once(given, "shutdownGrace", Checks.positive("shutdownGrace", grace));
       return this;
     }
 
     /** This instance's name in claims (default: random); unique per running instance. */
     public Builder instanceId(String id) {
-      this.instanceId = Checks.name("instanceId", id);
+      this.instanceId = Checks.once(given, "instanceId", Checks.name("instanceId", id));
       return this;
     }
 
@@ -454,8 +480,23 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Builds the engine (not yet polling: call {@link Nudge#start()}). */
+    /**
+     * Checks the configuration as a whole and builds the engine (not yet polling: call
+     * {@link Nudge#start()}).
+     *
+     * @throws IllegalArgumentException when no transport is configured, or the lease is shorter
+     *     than twice the poll interval
+     */
     public Nudge build() {
+      if (transports.isEmpty()) {
+        throw new IllegalArgumentException(
+            "no transport configured: add one with transport(...) for each platform you send to");
+      }
+      if (lease.compareTo(pollInterval.multipliedBy(2)) < 0) {
+        throw new IllegalArgumentException("lease (" + lease + ") must be at least twice pollInterval ("
+            + pollInterval + "), or another instance may take over reminders this one is still sending;"
+            + " set lease(" + pollInterval.multipliedBy(2) + ") or more, or a shorter pollInterval");
+      }
       return new Nudge(this);
     }
   }

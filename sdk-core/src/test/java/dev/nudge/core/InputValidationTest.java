@@ -14,11 +14,14 @@ import dev.nudge.Platform;
 import dev.nudge.QuietHours;
 import dev.nudge.TrackResult;
 import dev.nudge.internal.Checks;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.testing.RecordingTransport;
 import java.time.Duration;
 import java.time.LocalTime;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -267,6 +270,87 @@ class InputValidationTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("delay \"2 hours\" is not an ISO-8601 duration such as \"PT2H\" or \"P7D\"");
     assertThat(Checks.duration("delay", "P7DT2H")).isEqualTo(Duration.ofDays(7).plusHours(2));
+  }
+
+  // ---- engine configuration ----------------------------------------------------------------------
+
+  @Test
+  void engineWithoutTransportIsRefusedByBuild() {
+    assertThatThrownBy(() -> Nudge.builder().clock(f.clock).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("no transport configured: add one with transport(...) for each platform you send to");
+  }
+
+  @Test
+  void leaseShorterThanTwoPollIntervalsIsRefusedByBuild() {
+    assertThatThrownBy(() -> Nudge.builder().transport(RecordingTransport.ios())
+        .lease(Duration.ofSeconds(1)).pollInterval(Duration.ofSeconds(5)).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("lease (PT1S) must be at least twice pollInterval (PT5S)")
+        .hasMessageContaining("set lease(PT10S) or more, or a shorter pollInterval");
+    assertThatThrownBy(() -> Nudge.builder().transport(RecordingTransport.ios())
+        .lease(Duration.ofSeconds(9)).pollInterval(Duration.ofSeconds(5)).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lease (PT9S)");
+    // the default lease (5 min) against a poll interval of a few minutes
+    assertThatThrownBy(() -> Nudge.builder().transport(RecordingTransport.ios())
+        .pollInterval(Duration.ofMinutes(3)).build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("lease (PT5M)");
+
+    Nudge.builder().transport(RecordingTransport.ios())
+        .lease(Duration.ofSeconds(10)).pollInterval(Duration.ofSeconds(5)).build().close();
+  }
+
+  @Test
+  void pollIntervalBelowOneMillisecondIsRefused() {
+    assertThatThrownBy(() -> Nudge.builder().pollInterval(Duration.ofNanos(500)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("pollInterval (PT0.0000005S) is shorter than 1 ms; use 1 ms or more");
+    assertThatThrownBy(() -> Nudge.builder().pollInterval(Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("pollInterval").hasMessageContaining("PT0S").hasMessageContaining("positive");
+  }
+
+  @Test
+  void settingsGivenTwiceAreRefusedAtTheSecondCall() {
+    Map<String, Consumer<Nudge.Builder>> settings = new LinkedHashMap<>();
+    settings.put("clock", b -> b.clock(f.clock));
+    settings.put("store", b -> b.store(new InMemoryStore(f.clock, Duration.ofDays(1))));
+    settings.put("templateRenderer", b -> b.templateRenderer(new PlaceholderRenderer()));
+    settings.put("globalFrequencyCap", b -> b.globalFrequencyCap(3, Duration.ofDays(1)));
+    settings.put("threads", b -> b.threads(2));
+    settings.put("maxInFlight", b -> b.maxInFlight(10));
+    settings.put("claimBatchSize", b -> b.claimBatchSize(10));
+    settings.put("pollInterval", b -> b.pollInterval(Duration.ofSeconds(1)));
+    settings.put("lease", b -> b.lease(Duration.ofMinutes(1)));
+    settings.put("retryBackoff", b -> b.retryBackoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
+    settings.put("maxRetryWindow", b -> b.maxRetryWindow(Duration.ofHours(1)));
+    settings.put("shutdownGrace", b -> b.shutdownGrace(Duration.ofSeconds(1)));
+    settings.put("instanceId", b -> b.instanceId("node-1"));
+    settings.forEach((name, set) -> {
+      Nudge.Builder b = Nudge.builder();
+      set.accept(b);
+      assertThatThrownBy(() -> set.accept(b)).as(name)
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessage(name + " is already set; set it once");
+    });
+  }
+
+  @Test
+  void listenersAddUpAndTransportsAddUpOnePerPlatform() {
+    Nudge.Builder b = Nudge.builder().clock(f.clock)
+        .listener(new NudgeListener() {}).listener(new NudgeListener() {})
+        .transport(RecordingTransport.ios()).transport(RecordingTransport.android());
+    assertThatThrownBy(() -> b.transport(RecordingTransport.ios()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("a transport for IOS is already set; give one per platform");
+    b.build().close();
+  }
+
+  @Test
+  void retryBackoffMaxShorterThanInitialIsRefused() {
+    assertThatThrownBy(() -> Nudge.builder().retryBackoff(Duration.ofMinutes(1), Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("retryBackoff max (PT1S) is shorter than initial (PT1M); give a max of at least PT1M");
   }
 
   // ---- campaigns ---------------------------------------------------------------------------------
