@@ -1,5 +1,6 @@
 package dev.nudge;
 
+import dev.nudge.internal.Checks;
 import java.time.ZoneId;
 import java.util.Objects;
 import java.util.Optional;
@@ -93,7 +94,10 @@ public final class Device {
       this.token = token;
     }
 
-    /** The locale as a BCP 47 tag ({@code fa-IR}, {@code en}). */
+    /**
+     * The locale as a BCP 47 tag ({@code fa-IR}, {@code en}), or {@code null} for none; checked
+     * to be well-formed by {@link #build()}.
+     */
     public Builder locale(String languageTag) {
       this.locale = languageTag;
       return this;
@@ -108,8 +112,8 @@ public final class Device {
     /**
      * Validates and builds the device.
      *
-     * @throws IllegalArgumentException when the user id or token is blank or too long, or the
-     *     platform is missing
+     * @throws IllegalArgumentException when the user id or token is blank or too long, the
+     *     platform is missing, or the locale is not a well-formed BCP 47 tag
      */
     public Device build() {
       Checks.name("device userId", userId);
@@ -120,8 +124,8 @@ public final class Device {
       if (token.length() > 4096) {
         throw new IllegalArgumentException("device token is " + token.length() + " characters long; the limit is 4096");
       }
-      if (locale != null && locale.isBlank()) {
-        throw new IllegalArgumentException("device locale is blank; pass a BCP 47 tag such as fa-IR, or none");
+      if (locale != null) {
+        Checks.languageTag("device locale", locale);
       }
       return new Device(userId, platform, token, locale, zone);
     }

@@ -1,5 +1,6 @@
 package dev.nudge;
 
+import dev.nudge.internal.Checks;
 import java.time.Duration;
 
 /**

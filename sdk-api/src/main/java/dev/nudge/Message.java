@@ -1,5 +1,6 @@
 package dev.nudge;
 
+import dev.nudge.internal.Checks;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -249,6 +250,7 @@ public final class Message {
      */
     public Builder locale(String languageTag, Message variant) {
       Checks.name("message locale tag", languageTag);
+      Checks.languageTag("message locale tag", languageTag);
       Checks.notNull("message locale '" + languageTag + "' variant", variant);
       if (!variant.locales.isEmpty()) {
         throw new IllegalArgumentException("message locale '" + languageTag

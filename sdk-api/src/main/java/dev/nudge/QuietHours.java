@@ -1,5 +1,6 @@
 package dev.nudge;
 
+import dev.nudge.internal.Checks;
 import java.time.LocalTime;
 
 /**
@@ -20,8 +21,13 @@ public record QuietHours(LocalTime start, LocalTime end) {
     }
   }
 
-  /** A window from {@code start} to {@code end}, e.g. {@code between("22:00", "08:00")}. */
+  /**
+   * A window from {@code start} to {@code end}, e.g. {@code between("22:00", "08:00")}.
+   *
+   * @throws IllegalArgumentException when either is not a time of day {@code HH:mm}, or they are
+   *     equal
+   */
   public static QuietHours between(String start, String end) {
-    return new QuietHours(LocalTime.parse(start), LocalTime.parse(end));
+    return new QuietHours(Checks.timeOfDay("quietHours start", start), Checks.timeOfDay("quietHours end", end));
   }
 }

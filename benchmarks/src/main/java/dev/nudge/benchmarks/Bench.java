@@ -255,9 +255,12 @@ public final class Bench {
 
   // ---- the workload --------------------------------------------------------------------------
 
-  /** An engine with the default store, the in-memory one, reading time from {@code clock}. */
+  /**
+   * An engine with the default store, the in-memory one, reading time from {@code clock}; it only
+   * tracks, so its transport never sends.
+   */
   private static Nudge engine(TestClock clock) {
-    Nudge nudge = Nudge.builder().clock(clock).build();
+    Nudge nudge = Nudge.builder().clock(clock).transport(new Workload.NoopTransport(Platform.IOS)).build();
     nudge.define(Workload.campaign());
     return nudge;
   }

@@ -139,7 +139,8 @@ public final class JdbcBench {
 
   private void track(String db, Supplier<JdbcStore> stores, int userCount, boolean report) throws Exception {
     TestClock clock = new TestClock(START);
-    try (Nudge nudge = Nudge.builder().clock(clock).store(stores.get()).build()) {
+    try (Nudge nudge = Nudge.builder().clock(clock).store(stores.get())
+        .transport(new Workload.NoopTransport(Platform.IOS)).build()) { // tracks only: nothing is sent
       nudge.define(Workload.campaign());
       List<List<Event>> work = workload(userCount);
       int events = work.stream().mapToInt(List::size).sum();

@@ -183,7 +183,8 @@ public final class JdbcVsBaselineBench {
   /** Events per second into Nudge: a cart_add per user, then a purchase for every other user. */
   private double nudgeTrack(String db, int userCount) throws Exception {
     DataSource pool = database(db);
-    try (Nudge nudge = Nudge.builder().clock(new TestClock(START)).store(nudgeStore(db, pool)).build()) {
+    try (Nudge nudge = Nudge.builder().clock(new TestClock(START)).store(nudgeStore(db, pool))
+        .transport(new Workload.NoopTransport(Platform.IOS)).build()) { // tracks only: nothing is sent
       nudge.define(Workload.campaign());
       LongAdder scheduled = new LongAdder();
       LongAdder cancelled = new LongAdder();

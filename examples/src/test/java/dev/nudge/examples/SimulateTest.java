@@ -84,8 +84,8 @@ class SimulateTest {
     int code = run("--campaigns", campaigns.toString(), "--events", events.toString());
 
     assertThat(code).isEqualTo(1);
-    assertThat(err()).contains("campaign 'cart-abandonment' at campaigns[0].steps[1].delay: \"24 hours\" is not"
-        + " an ISO-8601 duration (e.g. PT2H)");
+    assertThat(err()).contains("campaign 'cart-abandonment' at campaigns[0].steps[1].delay: delay \"24 hours\""
+        + " is not an ISO-8601 duration such as \"PT2H\" or \"P7D\"");
     assertThat(out()).isEmpty();
   }
 

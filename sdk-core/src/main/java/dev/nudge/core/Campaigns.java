@@ -20,13 +20,13 @@ import dev.nudge.Priority;
 import dev.nudge.QuietHours;
 import dev.nudge.Reentry;
 import dev.nudge.Step;
+import dev.nudge.internal.Checks;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.LocalTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -497,9 +497,9 @@ public final class Campaigns {
       throw at.error("expected an ISO-8601 duration string such as \"PT2H\" or \"P7D\", was " + describe(e));
     }
     try {
-      return Duration.parse(p.getAsString());
-    } catch (DateTimeParseException x) {
-      throw at.error(describe(e) + " is not an ISO-8601 duration (e.g. PT2H)");
+      return Checks.duration(at.name(), p.getAsString());
+    } catch (IllegalArgumentException x) {
+      throw at.error(x.getMessage(), x);
     }
   }
 
@@ -521,9 +521,9 @@ public final class Campaigns {
       throw f.error("expected a time of day string such as \"22:00\", was " + describe(e));
     }
     try {
-      return LocalTime.parse(p.getAsString());
-    } catch (DateTimeParseException x) {
-      throw f.error(describe(e) + " is not a time of day HH:mm (e.g. 22:00)");
+      return Checks.timeOfDay("quietHours " + name, p.getAsString());
+    } catch (IllegalArgumentException x) {
+      throw f.error(x.getMessage(), x);
     }
   }
 
@@ -907,6 +907,11 @@ public final class Campaigns {
 
     At index(int i) {
       return new At(campaign, path + "[" + i + "]");
+    }
+
+    /** The last field name of the path, e.g. {@code delay} of {@code campaigns[0].steps[1].delay}. */
+    String name() {
+      return path.substring(path.lastIndexOf('.') + 1);
     }
 
     IllegalArgumentException error(String problem) {

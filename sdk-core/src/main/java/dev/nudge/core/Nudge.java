@@ -7,6 +7,7 @@ import dev.nudge.Event;
 import dev.nudge.FrequencyCap;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
+import dev.nudge.internal.Checks;
 import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
@@ -18,9 +19,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -239,17 +242,25 @@ public final class Nudge implements AutoCloseable {
 
   /**
    * Merges attributes into a user's (read by audience conditions and {@code {{user.NAME}}}).
+   * The attribute {@code zone}, the user's time zone for quiet hours when no device has one, must
+   * be an IANA zone id such as {@code Europe/Paris}.
    *
-   * @throws IllegalArgumentException for a blank user id or an invalid value, as for event
-   *     properties
+   * @throws IllegalArgumentException for a blank user id, an invalid value (as for event
+   *     properties) or a {@code zone} that names no time zone
    */
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     checkOpen();
-    if (userId == null || userId.isBlank() || userId.length() > 256) {
-      throw new IllegalArgumentException("userId must be 1 to 256 non-blank characters, was "
-          + (userId == null ? "null" : userId.length() + " characters"));
+    store.setAttributes(userId, checkedAttributes(userId, attributes));
+  }
+
+  /** A user's attributes, checked as {@link #setUserAttributes} checks them (the simulator too). */
+  static Map<String, Object> checkedAttributes(String userId, Map<String, ?> attributes) {
+    Checks.name("userId", userId);
+    Map<String, Object> values = Event.checkedValues("user '" + userId + "' attributes", attributes);
+    if (values.containsKey("zone")) {
+      Checks.zoneId("user '" + userId + "' attribute zone", values.get("zone"));
     }
-    store.setAttributes(userId, Event.checkedValues("user '" + userId + "' attributes", attributes));
+    return values;
   }
 
   /** A user's attributes. */
@@ -391,7 +402,10 @@ public final class Nudge implements AutoCloseable {
 
   /**
    * Configures a {@link Nudge}; validates each setting as it is given and the whole at
-   * {@link #build()}. Not thread-safe.
+   * {@link #build()}: at least one transport, a {@linkplain #lease lease} of at least two poll
+   * intervals. Each setting is given at most once (a second call is refused, since one of the two
+   * values was not meant); {@link #transport transports} (one per platform) and
+   * {@link #listener listeners} add up. Not thread-safe.
    */
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
@@ -413,12 +427,13 @@ public final class Nudge implements AutoCloseable {
     private Executor executor;
     private ClockScheduler scheduler;
     private String instanceId = "nudge-" + new ReminderIds().next().substring(20); // random digits
+    private final Set<String> given = new HashSet<>();
 
     private Builder() {}
 
     /** The clock every time is read from (default: the system UTC clock). */
     public Builder clock(Clock clock) {
-      this.clock = require("clock", clock);
+      this.clock = Checks.once(given, "clock", Checks.notNull("clock", clock));
       return this;
     }
 
@@ -427,14 +442,14 @@ public final class Nudge implements AutoCloseable {
      * (default: a new {@link InMemoryStore}); engines sharing a store share all of them.
      */
     public Builder store(NudgeStore store) {
-      this.store = require("store", store);
+      this.store = Checks.once(given, "store", Checks.notNull("store", store));
       return this;
     }
 
     /** Adds the transport of one platform. */
     public Builder transport(Transport transport) {
-      require("transport", transport);
-      Platform p = require("transport platform", transport.platform());
+      Checks.notNull("transport", transport);
+      Platform p = Checks.notNull("transport platform", transport.platform());
       if (transports.containsKey(p)) {
         throw new IllegalArgumentException("a transport for " + p + " is already set; give one per platform");
       }
@@ -444,19 +459,19 @@ public final class Nudge implements AutoCloseable {
 
     /** Adds a listener that observes outcomes, deliveries, deactivated tokens and errors. */
     public Builder listener(NudgeListener listener) {
-      listeners.add(require("listener", listener));
+      listeners.add(Checks.notNull("listener", listener));
       return this;
     }
 
     /** Replaces the default {@code {{root.name | filter}}} template renderer. */
     public Builder templateRenderer(TemplateRenderer renderer) {
-      this.renderer = require("templateRenderer", renderer);
+      this.renderer = Checks.once(given, "templateRenderer", Checks.notNull("templateRenderer", renderer));
       return this;
     }
 
     /** At most {@code max} sends per user across all campaigns in any window of {@code per}. */
     public Builder globalFrequencyCap(int max, Duration per) {
-      this.globalCap = new FrequencyCap(max, per);
+      this.globalCap = Checks.once(given, "globalFrequencyCap", new FrequencyCap(max, per));
       return this;
     }
 
@@ -466,13 +481,13 @@ public final class Nudge implements AutoCloseable {
      * workers send more.
      */
     public Builder threads(int threads) {
-      this.threads = atLeastOne("threads", threads);
+      this.threads = Checks.once(given, "threads", Checks.atLeastOne("threads", threads));
       return this;
     }
 
     /** Most device sends in flight at once (default 1000). */
     public Builder maxInFlight(int maxInFlight) {
-      this.maxInFlight = atLeastOne("maxInFlight", maxInFlight);
+      this.maxInFlight = Checks.once(given, "maxInFlight", Checks.atLeastOne("maxInFlight", maxInFlight));
       return this;
     }
 
@@ -483,50 +498,67 @@ public final class Nudge implements AutoCloseable {
      * it holds; with {@link Nudge#runDue()} alone, leases must outlast resolving that many.
      */
     public Builder claimBatchSize(int size) {
-      this.claimBatchSize = atLeastOne("claimBatchSize", size);
+      this.claimBatchSize = Checks.once(given, "claimBatchSize", Checks.atLeastOne("claimBatchSize", size));
       return this;
     }
 
-    /** How often {@link Nudge#start() started} engines look for due reminders (default 1s). */
+    /**
+     * How often {@link Nudge#start() started} engines look for due reminders (default 1s; at
+     * least 1 ms, the poller's resolution).
+     */
     public Builder pollInterval(Duration interval) {
-      this.pollInterval = positive("pollInterval", interval);
+      Checks.positive("pollInterval", interval);
+      if (interval.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("pollInterval (" + interval + ") is shorter than 1 ms; use 1 ms or more");
+      }
+      this.pollInterval = Checks.once(given, "pollInterval", interval);
       return this;
     }
 
-    /** How long a claim holds before another instance may take the reminder over (default 5m). */
+    /**
+     * How long a claim holds before another instance may take the reminder over (default 5m).
+     * A started engine renews the claims it is still resolving every third of the lease.
+     *
+     * <p>{@link #build()} requires a lease of at least twice the {@link #pollInterval poll
+     * interval}. The lease is how long other instances wait before they treat a claim's owner as
+     * gone; one shorter than two polls would count an instance as gone between its own polls,
+     * with only the heartbeat keeping others from taking over, and sending again, reminders it is
+     * still sending. Such a pair is usually a mistake in units, and refused as one.
+     */
     public Builder lease(Duration lease) {
-      this.lease = positive("lease", lease);
+      this.lease = Checks.once(given, "lease", Checks.positive("lease", lease));
       return this;
     }
 
     /** Retry backoff: the first wait and the longest (defaults 1s and 10m), with jitter. */
     public Builder retryBackoff(Duration initial, Duration max) {
-      this.retryInitial = positive("retryBackoff initial", initial);
-      this.retryMax = positive("retryBackoff max", max);
+      Checks.positive("retryBackoff initial", initial);
+      Checks.positive("retryBackoff max", max);
       if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial + ")");
+        throw new IllegalArgumentException("retryBackoff max (" + max + ") is shorter than initial (" + initial
+            + "); give a max of at least " + initial);
       }
+      Checks.once(given, "retryBackoff", initial);
+      this.retryInitial = initial;
+      this.retryMax = max;
       return this;
     }
 
     /** How long retries go on after the due time for campaigns without expireAfter (default 24h). */
     public Builder maxRetryWindow(Duration window) {
-      this.maxRetryWindow = positive("maxRetryWindow", window);
+      this.maxRetryWindow = Checks.once(given, "maxRetryWindow", Checks.positive("maxRetryWindow", window));
       return this;
     }
 
     /** How long {@link Nudge#close()} waits for in-flight sends (default 30s). */
     public Builder shutdownGrace(Duration grace) {
-      this.shutdownGrace = positive("shutdownGrace", grace);
+      this.shutdownGrace = Checks.once(given, "shutdownGrace", Checks.positive("shutdownGrace", grace));
       return this;
     }
 
     /** This instance's name in claims (default: random); unique per running instance. */
     public Builder instanceId(String id) {
-      if (id == null || id.isBlank() || id.length() > 256) {
-        throw new IllegalArgumentException("instanceId must be 1 to 256 non-blank characters, was " + id);
-      }
-      this.instanceId = id;
+      this.instanceId = Checks.once(given, "instanceId", Checks.name("instanceId", id));
       return this;
     }
 
@@ -536,7 +568,7 @@ public final class Nudge implements AutoCloseable {
      * host owns it; {@link Nudge#close()} does not shut it down.
      */
     public Builder executor(Executor executor) {
-      this.executor = require("executor", executor);
+      this.executor = Checks.once(given, "executor", Checks.notNull("executor", executor));
       return this;
     }
 
@@ -546,7 +578,7 @@ public final class Nudge implements AutoCloseable {
      * kit's {@code TestClock}), else one engine thread that waits on the clock.
      */
     public Builder scheduler(ClockScheduler scheduler) {
-      this.scheduler = require("scheduler", scheduler);
+      this.scheduler = Checks.once(given, "scheduler", Checks.notNull("scheduler", scheduler));
       return this;
     }
 
@@ -556,30 +588,28 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Builds the engine (not yet polling: call {@link Nudge#start()}). */
+    /**
+     * Checks the configuration as a whole and builds the engine (not yet polling: call
+     * {@link Nudge#start()}).
+     *
+     * @throws IllegalArgumentException when no transport is configured, or the lease is shorter
+     *     than twice the poll interval
+     */
     public Nudge build() {
+      if (transports.isEmpty()) {
+        throw new IllegalArgumentException(
+            "no transport configured: add one with transport(...) for each platform you send to");
+      }
+      if (executor != null && given.contains("threads")) {
+        throw new IllegalArgumentException("both threads(" + threads + ") and executor(...) are set: the"
+            + " delivery workers are either the engine's own or the host's; set one of them");
+      }
+      if (lease.compareTo(pollInterval.multipliedBy(2)) < 0) {
+        throw new IllegalArgumentException("lease (" + lease + ") must be at least twice pollInterval ("
+            + pollInterval + "), or another instance may take over reminders this one is still sending;"
+            + " set lease(" + pollInterval.multipliedBy(2) + ") or more, or a shorter pollInterval");
+      }
       return new Nudge(this);
-    }
-
-    private static <T> T require(String field, T value) {
-      if (value == null) {
-        throw new IllegalArgumentException(field + " is required; it must not be null");
-      }
-      return value;
-    }
-
-    private static int atLeastOne(String field, int value) {
-      if (value < 1) {
-        throw new IllegalArgumentException(field + " is " + value + "; use 1 or more");
-      }
-      return value;
-    }
-
-    private static Duration positive(String field, Duration value) {
-      if (value == null || value.isNegative() || value.isZero()) {
-        throw new IllegalArgumentException(field + " must be a positive duration, was " + value);
-      }
-      return value;
     }
   }
 }

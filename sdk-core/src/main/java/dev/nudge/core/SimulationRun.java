@@ -514,8 +514,7 @@ public final class SimulationRun {
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> values = (Map<String, Object>) map;
-      Event.named("user").user(userId).build(); // checks the user id
-      return new UserRecord(at, n, userId, Event.checkedValues("user '" + userId + "' attributes", values));
+      return new UserRecord(at, n, userId, Nudge.checkedAttributes(userId, values));
     }
 
     private static void allow(Map<String, Object> f, String... names) {

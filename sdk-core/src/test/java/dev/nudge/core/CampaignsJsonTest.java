@@ -161,8 +161,20 @@ class CampaignsJsonTest {
 
     assertThatThrownBy(() -> Campaigns.fromJson(json))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("campaign 'cart-abandonment' at campaigns[0].steps[1].delay: \"2 hours\" is not an"
-            + " ISO-8601 duration (e.g. PT2H)");
+        .hasMessage("campaign 'cart-abandonment' at campaigns[0].steps[1].delay: delay \"2 hours\" is not an"
+            + " ISO-8601 duration such as \"PT2H\" or \"P7D\"");
+  }
+
+  @Test
+  void weeksMonthsAndYearsAreRefusedWithTheDaysToWriteInstead() {
+    assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"P7D\"", "\"P1W\"")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("campaign 'cart-abandonment' at campaigns[0].cooldown: cooldown \"P1W\" is not an ISO-8601"
+            + " duration Java accepts: Java durations take days, not weeks; use \"P7D\" for one week");
+    assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"PT24H\"", "\"P1M\"")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("at campaigns[0].steps[1].delay: delay \"P1M\"")
+        .hasMessageContaining("days, not months or years").hasMessageContaining("\"P30D\"");
   }
 
   @Test
@@ -209,7 +221,8 @@ class CampaignsJsonTest {
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].policy.frequencyCap.max: expected a whole number,"
             + " was \"two\"");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"22:00\"", "\"10pm\"")))
-        .hasMessage("campaign 'cart-abandonment' at campaigns[0].policy.quietHours.start: \"10pm\" is not a time"
+        .hasMessage("campaign 'cart-abandonment' at campaigns[0].policy.quietHours.start: quietHours start \"10pm\""
+            + " is not a time"
             + " of day HH:mm (e.g. 22:00)");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"RESTART\"", "\"AGAIN\"")))
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].reentry: \"AGAIN\" is not one of RESTART, KEEP_FIRST");
@@ -227,7 +240,7 @@ class CampaignsJsonTest {
             + " use 1 or more");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("\"P7D\"", "\"-P7D\"")))
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].cooldown: campaign 'cart-abandonment' cooldown"
-            + " must be positive, was PT-168H");
+            + " must be positive, was PT-168H; use a positive duration");
     assertThatThrownBy(() -> Campaigns.fromJson(ISSUE_EXAMPLE.replace("{\"gte\": 50}", "{\"gte\": true}")))
         .hasMessage("campaign 'cart-abandonment' at campaigns[0].trigger.where.total.gte: condition on 'total'"
             + " (gte) cannot order booleans; compare a number or a string");

@@ -497,6 +497,25 @@ class SimulateSemanticsTest {
   }
 
   @Test
+  void aZoneThatNamesNoTimeZoneAndAMalformedLocaleAreBadLines() {
+    Sim sim = simulate(campaigns(CART), null,
+        ios("09:00", "u1", "t1", ""),
+        user("09:00", "u1", "\"zone\": \"Mars/Olympus\""),
+        user("09:00", "u1", "\"zone\": 3"),
+        ios("09:00", "u2", "t2", ", \"locale\": \"en_US\""),
+        cartAdd("10:00", "u1", "c1", "Yoga mat"));
+
+    assertThat(sim.lines).containsExactly(
+        sent("12:00", "cart", 0, "u1", "", "12:00", 1, "Still thinking?", "Yoga mat is waiting"));
+    assertThat(sim.bad).extracting(SimulationRun.BadLine::line).containsExactly(2L, 3L, 4L);
+    assertThat(sim.bad.get(0).problem()).isEqualTo("user 'u1' attribute zone \"Mars/Olympus\" names no time"
+        + " zone; use an IANA zone id such as Europe/Paris or America/New_York");
+    assertThat(sim.bad.get(1).problem()).contains("attribute zone is 3").contains("IANA time zone");
+    assertThat(sim.bad.get(2).problem()).isEqualTo("device locale \"en_US\" is not a BCP 47 language tag;"
+        + " use \"en-US\" (BCP 47 separates with hyphens, not underscores)");
+  }
+
+  @Test
   void platformIsCaseInsensitiveAndTheSameEventIdIsAppliedOnce() {
     Sim sim = simulate(campaigns(CART), null,
         device("09:00", "u1", "Android", "a1", ""),

@@ -7,6 +7,7 @@ import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.core.Nudge;
 import dev.nudge.spi.NudgeListener;
+import dev.nudge.testing.RecordingTransport;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -69,7 +70,8 @@ class ClusterTest {
     // Due times spread evenly over the minute before now.
     Instant now = Instant.now();
     Instant firstTrigger = now.minus(Duration.ofMinutes(2));
-    try (Nudge setup = Nudge.builder().store(JdbcStore.builder(database).tablePrefix(PREFIX).build()).build()) {
+    try (Nudge setup = Nudge.builder().store(JdbcStore.builder(database).tablePrefix(PREFIX).build())
+        .transport(RecordingTransport.ios()).build()) { // only tracks: its transport never sends
       setup.define(campaign());
       Shoppers.registerDevices(setup, users);
       Shoppers.track(setup, REMINDERS, i -> Event.named("cart_add").user(Shoppers.user(i % users))

@@ -73,7 +73,8 @@ class CrashRecoveryTest {
 
     // 10,000 users with a device each and a cart reminder that came due a minute ago or less.
     Instant now = Instant.now();
-    try (Nudge setup = Nudge.builder().store(JdbcStore.builder(database).tablePrefix(PREFIX).build()).build()) {
+    try (Nudge setup = Nudge.builder().store(JdbcStore.builder(database).tablePrefix(PREFIX).build())
+        .transport(RecordingTransport.ios()).build()) { // only tracks: its transport never sends
       setup.define(Shoppers.campaign(CrashChild.CAMPAIGN));
       Shoppers.registerDevices(setup, USERS);
       Shoppers.track(setup, USERS, u -> Event.named("cart_add").user(Shoppers.user(u))
