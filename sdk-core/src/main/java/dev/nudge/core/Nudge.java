@@ -102,7 +102,7 @@ public final class Nudge implements AutoCloseable {
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
     this.resolver = new Resolver(clock, store, rules, listeners, ids,
         new Dispatcher(transports, deliveries, b.maxInFlight), deliveries, timer, outage,
-        new Resolver.Settings(b.instanceId, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
+        new Resolver.Settings(b.instanceId, b.lease, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }

@@ -37,7 +37,7 @@ import java.util.function.Function;
  */
 final class Resolver {
   /** What the engine needs to resolve reminders; fixed at build time. */
-  record Settings(String owner, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
+  record Settings(String owner, Duration lease, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
 
   private final Clock clock;
   private final NudgeStore store;
@@ -142,8 +142,9 @@ final class Resolver {
       if (v instanceof Policy.Verdict.End e) {
         return finish(state, r, c, e.outcome(), e.reason(), e.at(), 0, null);
       }
-    } else if (t.isAfter(deadline(r, expiry))) {
-      // A retry resolved after its deadline (the engine was stopped meanwhile).
+    } else if (t.isAfter(deadline(r, expiry)) && t.isAfter(r.fireAt().plus(settings.lease()))) {
+      // A retry resolved past its deadline and more than a lease late: the engine was stopped
+      // meanwhile. (The last try is due at the deadline itself and resolved a moment later.)
       return r.accepted() > 0
           ? finish(state, r, c, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first())
           : finish(state, r, c, Outcome.EXPIRED, null, deadline(r, expiry), 0, null);
@@ -295,7 +296,9 @@ final class Resolver {
       }).thenCompose(ignored -> reported);
     }
     Outcome outcome = total > 0 ? Outcome.SENT : retry.isEmpty() ? Outcome.FAILED : Outcome.EXPIRED;
-    Instant at = outcome == Outcome.SENT ? sentAt : now;
+    // Retries end at the deadline: that is when the reminder expired, though the last try's
+    // answer may come a moment later.
+    Instant at = outcome == Outcome.SENT ? sentAt : outcome == Outcome.EXPIRED && now.isAfter(deadline) ? deadline : now;
     Reminder settled = r.afterAttempt(sentAt, r.fireAt(), List.of(), accepted);
     return storeOutcome(r, state -> {
       countAll(state, r, counts);
