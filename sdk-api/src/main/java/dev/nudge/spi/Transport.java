@@ -5,8 +5,17 @@ import dev.nudge.Platform;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Sends notifications to the devices of one {@link Platform}. Implementations are thread-safe
- * and asynchronous: {@link #send} returns at once.
+ * Sends notifications to the devices of one {@link Platform}. Implementations are thread-safe.
+ *
+ * <p>What the engine expects: {@link #send} is called on one of the engine's delivery workers
+ * (or the host's executor, if it gave one), never on a store or scheduler thread, with at most
+ * the engine's {@code maxInFlight} sends outstanding across all transports; further sends wait in
+ * the engine's queue until a future completes. A transport should return at once and complete the
+ * future when the platform answers. One that blocks (a synchronous HTTP client) works too: it
+ * occupies a delivery worker while it blocks, so more workers send more. The future's answer is
+ * settled on a delivery worker, whatever thread completes it. The outcome is data
+ * ({@link SendResult}); an exception thrown here, a {@code null} future and an exceptional future
+ * all mean the outcome is unknown and are retried like {@link SendResult.Retry}.
  */
 public interface Transport extends AutoCloseable {
   /** The platform this transport serves. */
@@ -15,7 +24,8 @@ public interface Transport extends AutoCloseable {
   /**
    * Sends one notification to one device. The future completes with the platform's answer; it
    * completes exceptionally only when the outcome is unknown (e.g. a connection failure), which
-   * the engine treats like {@link SendResult.Retry}.
+   * the engine treats like {@link SendResult.Retry}. The notification's {@code collapseId} should
+   * reach the platform, so that a resend after a crash replaces the first copy.
    */
   CompletableFuture<SendResult> send(Device device, RenderedNotification notification);
 

@@ -50,6 +50,10 @@ final class Dispatcher {
           "no transport configured for platform " + device.platform(), false));
     }
     Send send = new Send(transport, device, notification, new CompletableFuture<>());
+    if (DeliveryWorkers.onWorker() && queue.isEmpty() && takeSlot()) {
+      call(send); // already on a delivery worker, and a slot is free: no hand-over
+      return send.result;
+    }
     queue.add(send);
     pump();
     return send.result;
@@ -63,6 +67,15 @@ final class Dispatcher {
   /** Sends in flight. */
   int inFlight() {
     return inFlight.get();
+  }
+
+  private boolean takeSlot() {
+    for (int n = inFlight.get(); n < maxInFlight; n = inFlight.get()) {
+      if (inFlight.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Starts queued sends while slots are free. Every change of queue or slots is followed by one. */

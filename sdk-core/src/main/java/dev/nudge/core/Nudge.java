@@ -98,10 +98,11 @@ public final class Nudge implements AutoCloseable {
       this.timer = new SystemScheduler(b.clock);
     }
     StoreOutage outage = new StoreOutage(clock, listeners);
+    DeliveryWorkers delivery = new DeliveryWorkers(deliveries);
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
     this.resolver = new Resolver(clock, store, rules, listeners, ids,
-        new Dispatcher(transports, deliveries, b.maxInFlight), deliveries, timer, outage,
+        new Dispatcher(transports, delivery, b.maxInFlight), delivery, timer, outage,
         new Resolver.Settings(b.instanceId, b.lease, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
     this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 
 /**
@@ -47,14 +46,14 @@ final class Resolver {
   private final Policy policy;
   private final NotificationRenderer renderer = new NotificationRenderer();
   private final Dispatcher dispatcher;
-  private final Executor workers;
+  private final DeliveryWorkers workers;
   private final ClockScheduler timer;
   private final StoreOutage outage;
   private final Settings settings;
   private volatile Duration historyRetention = Duration.ZERO;
 
   Resolver(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners, ReminderIds ids,
-      Dispatcher dispatcher, Executor workers, ClockScheduler timer, StoreOutage outage, Settings settings) {
+      Dispatcher dispatcher, DeliveryWorkers workers, ClockScheduler timer, StoreOutage outage, Settings settings) {
     this.clock = clock;
     this.store = store;
     this.rules = rules;
@@ -237,13 +236,14 @@ final class Resolver {
     for (int i = 0; i < results.length; i++) {
       results[i] = dispatcher.send(targets.get(i).device(), targets.get(i).notification());
     }
+    // Settled on a delivery worker: here when the answers came on one, else handed over.
     return CompletableFuture.allOf(results).thenComposeAsync(ignored -> {
       List<SendResult> answers = new ArrayList<>(results.length);
       for (CompletableFuture<SendResult> f : results) {
         answers.add(f.join());
       }
       return settle(send, answers);
-    }, workers);
+    }, workers.here);
   }
 
   /** Stores what one delivery attempt did: sent, retried later, failed or expired. */
@@ -304,7 +304,7 @@ final class Resolver {
       countAll(state, r, counts);
       return state.isClaimedBy(r.id(), settings.owner())
           ? finish(state, settled, send.campaign(), outcome, null, at, total, send.first()) : null;
-    }).thenComposeAsync(ended -> reported.thenCompose(x -> report(ended)), workers);
+    }).thenComposeAsync(ended -> reported.thenCompose(x -> report(ended)), workers.here);
   }
 
   /**

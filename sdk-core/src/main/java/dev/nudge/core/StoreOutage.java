@@ -17,6 +17,8 @@ final class StoreOutage {
   private final Clock clock;
   private final Listeners listeners;
   private Instant since; // null while the store is reachable
+  /** {@code since != null}, read without the lock on every successful call. */
+  private volatile boolean ongoing;
   private long failedTries;
   private long waitingUnits;
   private long waitedUnits;
@@ -40,7 +42,8 @@ final class StoreOutage {
         return;
       }
       since = clock.instant();
-      startTicket = tickets.get();
+      ongoing = true;
+      startTicket = tickets.incrementAndGet(); // calls that start from now on read this or later
       outages++;
     }
     listeners.onError("the store is unreachable or failing (" + what + " failed); the engine waits"
@@ -63,7 +66,7 @@ final class StoreOutage {
    * during it (its connection was open), which says nothing of the store now.
    */
   long ticket() {
-    return tickets.incrementAndGet();
+    return tickets.get();
   }
 
   /**
@@ -71,15 +74,19 @@ final class StoreOutage {
    * the call started after it, with one log line.
    */
   void succeeded(long ticket) {
+    if (!ongoing) {
+      return;
+    }
     String line;
     synchronized (this) {
-      if (since == null || ticket <= startTicket) {
+      if (since == null || ticket < startTicket) {
         return;
       }
       Duration down = Duration.between(since, clock.instant());
       line = "the store is reachable again after " + down + "; " + waitedUnits
           + " unit(s) of work waited for it and are applied now; " + failedTries + " tries failed meanwhile";
       since = null;
+      ongoing = false;
       failedTries = 0;
       waitedUnits = waitingUnits;
     }
@@ -87,8 +94,8 @@ final class StoreOutage {
   }
 
   /** Whether an outage is going on. */
-  synchronized boolean ongoing() {
-    return since != null;
+  boolean ongoing() {
+    return ongoing;
   }
 
   /** Outages seen since the engine started. */
