@@ -46,10 +46,7 @@ final class Scheduler implements AutoCloseable {
   private volatile Duration pollInterval = Duration.ofSeconds(1);
   private volatile int failures;
   private volatile Instant pausedUntil = Instant.MIN;
-  private volatile ClockScheduler.Scheduled nextPoll;
-  private volatile ClockScheduler.Scheduled nextBeat;
-  private volatile ClockScheduler.Scheduled nextHousekeeping;
-  private volatile Runnable housekeeping = () -> { };
+  private final List<Every> periodic = new java.util.concurrent.CopyOnWriteArrayList<>();
   private static final Duration HOUSEKEEPING = Duration.ofMinutes(1);
   private final LongAdder failedResolves = new LongAdder();
   /** Reminders this instance holds claims on while it resolves them, for lease heartbeats. */
@@ -77,58 +74,56 @@ final class Scheduler implements AutoCloseable {
    */
   void start(Duration interval, Runnable housekeeping) {
     pollInterval = interval;
-    this.housekeeping = housekeeping;
-    nextHousekeeping = timer.schedule(clock.instant(), this::housekeepingAndRearm);
-    nextPoll = timer.schedule(clock.instant(), this::pollAndRearm);
-    nextBeat = timer.schedule(clock.instant().plus(beat()), this::heartbeatAndRearm);
-  }
-
-  private Duration beat() {
+    Instant now = clock.instant();
     Duration beat = settings.lease().dividedBy(3);
-    return beat.isZero() ? Duration.ofMillis(1) : beat;
+    periodic.add(new Every(HOUSEKEEPING, () -> loop.execute(() -> {
+      try {
+        housekeeping.run();
+      } catch (RuntimeException e) {
+        outage.failed("housekeeping", e);
+      }
+    })).start(now));
+    periodic.add(new Every(interval, this::poll).start(now));
+    periodic.add(new Every(beat.isZero() ? Duration.ofMillis(1) : beat, this::heartbeat).start(now.plus(beat)));
   }
 
-  private void pollAndRearm() {
-    if (closed.get()) {
-      return;
+  /** A task run every {@code interval} of the clock, from its first instant until closed. */
+  private final class Every {
+    private final Duration interval;
+    private final Runnable task;
+    private volatile ClockScheduler.Scheduled next;
+
+    Every(Duration interval, Runnable task) {
+      this.interval = interval;
+      this.task = task;
     }
-    try {
-      poll();
-    } finally {
-      if (!closed.get()) {
-        nextPoll = timer.schedule(clock.instant().plus(pollInterval), this::pollAndRearm);
+
+    Every start(Instant first) {
+      next = timer.schedule(first, this::run);
+      return this;
+    }
+
+    private void run() {
+      if (closed.get()) {
+        return;
+      }
+      try {
+        task.run();
+      } catch (RuntimeException e) {
+        if (!closed.get()) {
+          outage.failed("a timed task of the scheduler", e);
+        }
+      } finally {
+        if (!closed.get()) {
+          next = timer.schedule(clock.instant().plus(interval), this::run);
+        }
       }
     }
-  }
 
-  /** Housekeeping (e.g. reporting held reminders) on the scheduler thread, once a minute. */
-  private void housekeepingAndRearm() {
-    if (closed.get()) {
-      return;
-    }
-    try {
-      loop.execute(() -> {
-        try {
-          housekeeping.run();
-        } catch (RuntimeException e) {
-          outage.failed("housekeeping", e);
-        }
-      });
-    } catch (RuntimeException e) {
-      return; // shutting down
-    }
-    nextHousekeeping = timer.schedule(clock.instant().plus(HOUSEKEEPING), this::housekeepingAndRearm);
-  }
-
-  private void heartbeatAndRearm() {
-    if (closed.get()) {
-      return;
-    }
-    try {
-      heartbeat();
-    } finally {
-      if (!closed.get()) {
-        nextBeat = timer.schedule(clock.instant().plus(beat()), this::heartbeatAndRearm);
+    void cancel() {
+      ClockScheduler.Scheduled n = next;
+      if (n != null) {
+        n.cancel();
       }
     }
   }
@@ -242,18 +237,7 @@ final class Scheduler implements AutoCloseable {
 
   void close(Duration grace) {
     closed.set(true);
-    ClockScheduler.Scheduled p = nextPoll;
-    ClockScheduler.Scheduled b = nextBeat;
-    ClockScheduler.Scheduled h = nextHousekeeping;
-    if (h != null) {
-      h.cancel();
-    }
-    if (p != null) {
-      p.cancel();
-    }
-    if (b != null) {
-      b.cancel();
-    }
+    periodic.forEach(Every::cancel);
     loop.shutdown();
     try {
       if (!loop.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
