@@ -11,10 +11,10 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Argument checks shared by Nudge's builders and entry points, in every module. Each check throws
- * an {@link IllegalArgumentException} whose message names the field, says what is wrong with the
+ * Argument checks shared by Nudge's builders and entry points, in every module. A bad value is an
+ * {@link IllegalArgumentException} whose message names the field, says what is wrong with the
  * value and how to fix it, so a host's mistake is reported where it enters rather than when it
- * fails later.
+ * fails later; a builder setting given twice is an {@link IllegalStateException} ({@link #once}).
  *
  * <p>Internal: not API, may change without notice (see {@link dev.nudge.internal}).
  */

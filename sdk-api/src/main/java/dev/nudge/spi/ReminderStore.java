@@ -37,10 +37,11 @@ public interface ReminderStore extends AutoCloseable {
   List<Reminder> claimDue(Instant before, Set<String> campaignIds, int max, Duration lease, String owner);
 
   /**
-   * Up to {@code max} pending (unclaimed) reminders of one campaign, of any user, oldest first;
-   * the engine cancels them, user by user, when the campaign is removed.
+   * Up to {@code max} reminders of one campaign, of any user, that no live claim holds at
+   * {@code now} (pending ones, and claims whose lease ran out), oldest first; the engine cancels
+   * them, user by user, when the campaign is removed.
    */
-  List<Reminder> pendingOf(String campaignId, int max);
+  List<Reminder> pendingOf(String campaignId, Instant now, int max);
 
   /** Pending and claimed reminders per campaign id (campaigns with none are absent). */
   Map<String, Long> countByCampaign();

@@ -2,46 +2,155 @@ package dev.nudge.core;
 
 import dev.nudge.Device;
 import dev.nudge.Platform;
+import dev.nudge.spi.ClockScheduler;
+import dev.nudge.spi.Counter;
+import dev.nudge.spi.DeliveryReport;
+import dev.nudge.spi.DeviceStore;
+import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
 import dev.nudge.spi.Transport;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Hands rendered notifications to the platforms' transports, on its own delivery workers, with at
- * most {@code maxInFlight} sends in flight. A send over the limit waits in a queue for a slot;
- * no thread ever blocks on one: a slot is freed when a transport's future completes, and whoever
- * frees it starts the next queued send on a worker. A transport that blocks in {@code send}
- * occupies a worker while it does, so more workers send more. No store thread and no scheduler
- * thread calls a transport. Thread-safe.
+ * Delivery: hands rendered notifications to the platforms' transports on the delivery workers,
+ * with at most {@code maxInFlight} sends in flight, and turns their answers into one attempt's
+ * result: devices that accepted, devices to try again and when (exponential backoff with jitter,
+ * never sooner than the platform's retry-after), dead tokens retired.
+ *
+ * <p>A send over the limit waits in a queue for a slot; no thread ever blocks on one: a slot is
+ * freed when a transport answers (or does not within {@code sendTimeout}, which counts as a
+ * retry), and whoever frees it starts the next queued send on a worker. A transport that blocks
+ * in {@code send} occupies a worker while it does, so more workers send more. No store thread
+ * and no scheduler thread calls a transport. Thread-safe.
  */
 final class Dispatcher {
+  private static final System.Logger LOG = System.getLogger("dev.nudge");
+
   private final Map<Platform, Transport> transports;
   private final Executor workers;
   private final int maxInFlight;
+  private final Duration sendTimeout;
+  private final Backoff backoff;
+  private final Clock clock;
+  private final ClockScheduler timer;
+  private final DeviceStore devices;
+  private final Listeners listeners;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger pumpRequests = new AtomicInteger();
   private final Queue<Send> queue = new ConcurrentLinkedQueue<>();
+  private final Set<Platform> thrown = ConcurrentHashMap.newKeySet();
 
-  Dispatcher(Map<Platform, Transport> transports, Executor workers, int maxInFlight) {
+  Dispatcher(Map<Platform, Transport> transports, Executor workers, int maxInFlight, Duration sendTimeout,
+      Backoff backoff, Clock clock, ClockScheduler timer, DeviceStore devices, Listeners listeners) {
     this.transports = transports.isEmpty() ? Map.of() : new EnumMap<>(transports);
     this.workers = workers;
     this.maxInFlight = maxInFlight;
+    this.sendTimeout = sendTimeout;
+    this.backoff = backoff;
+    this.clock = clock;
+    this.timer = timer;
+    this.devices = devices;
+    this.listeners = listeners;
   }
 
-  private record Send(Transport transport, Device device, RenderedNotification notification,
-      CompletableFuture<SendResult> result) {}
+  /** One device and the notification it gets. */
+  record Target(Device device, RenderedNotification notification) {}
+
+  /**
+   * What one delivery attempt did.
+   *
+   * @param accepted devices that accepted
+   * @param retry the devices to try again, as {@code PLATFORM:token}
+   * @param retryAfter the longest retry-after a platform asked for, or {@code null}
+   * @param counts the delivery counters to add (accepted, rejected, invalid tokens)
+   * @param told completes once the listeners heard of every answer
+   */
+  record Attempt(int accepted, List<String> retry, Duration retryAfter, Map<String, Long> counts,
+      CompletableFuture<Void> told) {
+    /**
+     * When to try again after attempt number {@code attempt}: the backoff, capped at the
+     * deadline (the last try is at the deadline itself); {@code null} when nothing is to be
+     * retried or the deadline has come.
+     */
+    Instant nextTry(Backoff backoff, int attempt, Instant now, Instant deadline) {
+      if (retry.isEmpty() || !now.isBefore(deadline)) {
+        return null;
+      }
+      Instant next = now.plus(backoff.delay(attempt, retryAfter));
+      return next.isAfter(deadline) ? deadline : next;
+    }
+  }
+
+  /** The backoff of retried attempts. */
+  Backoff backoff() {
+    return backoff;
+  }
+
+  /**
+   * Sends {@code r}'s notifications to their devices and completes, on a delivery worker, with
+   * what the attempt did: answers reported, dead tokens deactivated, counters to store.
+   */
+  CompletableFuture<Attempt> deliver(Reminder r, List<Target> targets, Executor settleOn) {
+    @SuppressWarnings("unchecked")
+    CompletableFuture<SendResult>[] results = new CompletableFuture[targets.size()];
+    for (int i = 0; i < results.length; i++) {
+      results[i] = send(targets.get(i).device(), targets.get(i).notification());
+    }
+    return CompletableFuture.allOf(results).thenApplyAsync(ignored -> {
+      Instant now = clock.instant();
+      Map<String, Long> counts = new HashMap<>();
+      int accepted = 0;
+      List<String> retry = new ArrayList<>();
+      Duration retryAfter = null;
+      CompletableFuture<Void> told = CompletableFuture.completedFuture(null);
+      for (int i = 0; i < results.length; i++) {
+        Device device = targets.get(i).device();
+        SendResult result = results[i].join();
+        told = listeners.onDelivery(new DeliveryReport(now, r.id(), r.campaignId(), r.step(), device, result));
+        if (result instanceof SendResult.Accepted) {
+          accepted++;
+          counts.merge(Counter.accepted(device.platform()), 1L, Long::sum);
+        } else if (result instanceof SendResult.Rejected rejected) {
+          counts.merge(Counter.rejected(device.platform()), 1L, Long::sum);
+          if (rejected.tokenDead()) {
+            Device gone = devices.deactivate(device.platform(), device.token());
+            if (gone != null) {
+              counts.merge(Counter.INVALID_TOKENS, 1L, Long::sum);
+              told = listeners.onDeviceDeactivated(gone, rejected.reason());
+            }
+          }
+        } else if (result instanceof SendResult.Retry again) {
+          retry.add(Resolver.deviceKey(device));
+          if (again.retryAfter() != null && (retryAfter == null || again.retryAfter().compareTo(retryAfter) > 0)) {
+            retryAfter = again.retryAfter();
+          }
+        }
+      }
+      return new Attempt(accepted, List.copyOf(retry), retryAfter, counts, told);
+    }, settleOn);
+  }
 
   /**
    * Sends one notification to one device; the future completes with the platform's answer. A
-   * transport's exceptional future, a {@code null} result or a thrown exception is a
-   * {@link SendResult.Retry}: the outcome is unknown.
+   * transport's exceptional future, a {@code null} result, a thrown exception or no answer within
+   * the send timeout is a {@link SendResult.Retry}: the outcome is unknown.
    */
   CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
     Transport transport = transports.get(device.platform());
@@ -49,7 +158,7 @@ final class Dispatcher {
       return CompletableFuture.completedFuture(SendResult.rejected(
           "no transport configured for platform " + device.platform(), false));
     }
-    Send send = new Send(transport, device, notification, new CompletableFuture<>());
+    Send send = new Send(transport, device, notification);
     if (DeliveryWorkers.onWorker() && queue.isEmpty() && takeSlot()) {
       call(send); // already on a delivery worker, and a slot is free: no hand-over
       return send.result;
@@ -78,27 +187,28 @@ final class Dispatcher {
     return false;
   }
 
-  /** Starts queued sends while slots are free. Every change of queue or slots is followed by one. */
+  /**
+   * Starts queued sends while slots are free. One thread pumps at a time and a request made
+   * meanwhile makes it go round once more, so an executor that runs tasks at once never recurses.
+   */
   private void pump() {
-    while (!queue.isEmpty()) {
-      int n = inFlight.get();
-      if (n >= maxInFlight) {
-        return; // the send that frees a slot pumps again
-      }
-      if (!inFlight.compareAndSet(n, n + 1)) {
-        continue;
-      }
-      Send send = queue.poll();
-      if (send == null) {
-        inFlight.decrementAndGet();
-        continue;
-      }
-      try {
-        workers.execute(() -> call(send));
-      } catch (RejectedExecutionException e) { // shutting down
-        done(send, SendResult.retry("engine is shutting down", null));
-      }
+    if (pumpRequests.getAndIncrement() != 0) {
+      return;
     }
+    do {
+      while (!queue.isEmpty() && takeSlot()) {
+        Send send = queue.poll();
+        if (send == null) {
+          inFlight.decrementAndGet();
+          break;
+        }
+        try {
+          workers.execute(() -> call(send));
+        } catch (RejectedExecutionException e) {
+          send.finish(SendResult.retry("the delivery executor refused the send (" + e.getMessage() + ")", null));
+        }
+      }
+    } while (pumpRequests.decrementAndGet() != 0);
   }
 
   private void call(Send send) {
@@ -109,21 +219,59 @@ final class Dispatcher {
         f = CompletableFuture.completedFuture(null);
       }
     } catch (RuntimeException e) {
+      if (thrown.add(send.transport.platform())) { // once per transport: it is a programming error
+        LOG.log(System.Logger.Level.WARNING, "the " + send.transport.platform() + " transport threw from send();"
+            + " the sends are retried (logged once)", e);
+      }
       f = CompletableFuture.failedFuture(e);
+    }
+    if (!f.isDone()) {
+      send.armTimeout();
     }
     f.whenComplete((result, error) -> {
       if (error != null || result == null) {
-        String why = error == null ? "transport returned no result" : String.valueOf(error);
-        done(send, SendResult.retry(why, null));
+        send.finish(SendResult.retry(error == null ? "transport returned no result" : String.valueOf(error), null));
       } else {
-        done(send, result);
+        send.finish(result);
       }
     });
   }
 
-  private void done(Send send, SendResult result) {
-    inFlight.decrementAndGet();
-    pump();
-    send.result.complete(result);
+  /** One send; it finishes once, with the transport's answer or its timeout, whichever is first. */
+  private final class Send {
+    final Transport transport;
+    final Device device;
+    final RenderedNotification notification;
+    final CompletableFuture<SendResult> result = new CompletableFuture<>();
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile ClockScheduler.Scheduled timeout;
+
+    Send(Transport transport, Device device, RenderedNotification notification) {
+      this.transport = transport;
+      this.device = device;
+      this.notification = notification;
+    }
+
+    void armTimeout() {
+      try {
+        timeout = timer.schedule(clock.instant().plus(sendTimeout), () -> finish(SendResult.retry(
+            "no answer from the " + transport.platform() + " transport within " + sendTimeout, null)));
+      } catch (RejectedExecutionException e) {
+        // closing: the transport's own answer finishes it
+      }
+    }
+
+    void finish(SendResult answer) {
+      if (!finished.compareAndSet(false, true)) {
+        return; // answered after its timeout (or timed out after its answer): the first one counts
+      }
+      ClockScheduler.Scheduled t = timeout;
+      if (t != null) {
+        t.cancel();
+      }
+      inFlight.decrementAndGet();
+      pump();
+      result.complete(answer);
+    }
   }
 }

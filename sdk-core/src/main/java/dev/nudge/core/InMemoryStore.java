@@ -212,15 +212,32 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
-  public List<Reminder> pendingOf(String campaignId, int max) {
+  public List<Reminder> pendingOf(String campaignId, Instant now, int max) {
     List<Reminder> out = new ArrayList<>();
-    for (Iterator<Reminder> it = due.iterator(); it.hasNext() && out.size() < max; ) {
+    for (Lease l : leases) {
+      if (!l.until.isBefore(now)) {
+        break;
+      }
+      Slot slot = users.get(l.userId);
+      if (slot != null) {
+        synchronized (slot) {
+          Entry e = slot.reminders.get(l.reminderId);
+          if (e != null && e.lease == l && e.reminder.campaignId().equals(campaignId)) {
+            out.add(e.reminder);
+          }
+        }
+      }
+    }
+    int pending = 0;
+    for (Iterator<Reminder> it = due.iterator(); it.hasNext() && pending < max; ) {
       Reminder r = it.next();
       if (r.campaignId().equals(campaignId)) {
         out.add(r);
+        pending++;
       }
     }
-    return out;
+    out.sort(DUE_ORDER);
+    return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
   }
 
   @Override

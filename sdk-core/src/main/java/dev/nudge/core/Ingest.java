@@ -55,8 +55,9 @@ final class Ingest {
     if (triggered.isEmpty() && r.stops().isEmpty() && r.goals().isEmpty() && event.id().isEmpty()) {
       return NOTHING;
     }
+    boolean wait = !Listeners.onListenerThread(); // a listener's own call must not wait for listeners
     return store.atomically(event.userId(), state -> apply(state, event, r, triggered))
-        .thenCompose(this::publish);
+        .thenCompose(fx -> publish(fx, wait));
   }
 
   private List<CompiledCampaign> matchingTriggers(List<CompiledCampaign> candidates, Event event) {
@@ -156,20 +157,29 @@ final class Ingest {
    * Cancels every pending reminder of one campaign for one user (the campaign was removed), with
    * {@code CANCELLED} outcomes; completes with how many, once the listeners were told.
    */
-  CompletableFuture<Integer> cancelAll(String userId, String campaignId) {
+  CompletableFuture<Integer> cancelAll(String userId, String campaignId, java.util.Set<String> ids) {
+    boolean wait = !Listeners.onListenerThread();
     return store.atomically(userId, state -> {
       Effects fx = new Effects(clock.instant());
-      for (Reminder r : state.pending(campaignId)) {
+      List<Reminder> gone = new ArrayList<>(state.pending(campaignId));
+      // Claims whose lease ran out (their instance died) are in ids too: they are cancelled as well.
+      for (String id : ids) {
+        state.reminder(id).filter(r -> r.campaignId().equals(campaignId) && !gone.contains(r)).ifPresent(gone::add);
+      }
+      for (Reminder r : gone) {
         state.delete(r.id());
         state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
         fx.cancelled.add(r);
       }
       return fx;
-    }).thenCompose(fx -> publish(fx).thenApply(ignored -> fx.cancelled.size()));
+    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
   }
 
-  /** Reports the cancellations to the listeners; completes once they were told. */
-  private CompletableFuture<TrackResult> publish(Effects fx) {
+  /**
+   * Reports the cancellations to the listeners; completes once they were told, or at once when
+   * {@code wait} is false.
+   */
+  private CompletableFuture<TrackResult> publish(Effects fx, boolean wait) {
     if (fx == Effects.DUPLICATE) {
       return CompletableFuture.completedFuture(TrackResult.DUPLICATE);
     }
@@ -183,7 +193,8 @@ final class Ingest {
       reports.add(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
           Outcome.CANCELLED, null, c.dueAt(), 0, null, null));
     }
-    return listeners.onOutcomes(reports).thenApply(ignored -> result);
+    CompletableFuture<Void> told = listeners.onOutcomes(reports);
+    return wait ? told.thenApply(ignored -> result) : CompletableFuture.completedFuture(result);
   }
 
   /** What one event did, collected inside the unit of work and published after it. */

@@ -21,9 +21,12 @@ final class Listeners {
   private static final System.Logger LOG = System.getLogger("dev.nudge");
   private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
+  private static final ThreadLocal<Boolean> ON_LISTENER = ThreadLocal.withInitial(() -> false);
+
   private final List<NudgeListener> listeners;
   private final Executor executor;
   private final LongAdder failures = new LongAdder();
+  private final java.util.Set<NudgeListener> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /** Listeners called on {@code executor}, which must run tasks in submission order. */
   Listeners(List<NudgeListener> listeners, Executor executor) {
@@ -56,9 +59,28 @@ final class Listeners {
     return tell(l -> l.onError(context, error));
   }
 
+  /**
+   * Whether the current thread is telling listeners: an engine call made from a listener must
+   * not wait for listeners to be told, which would be waiting for itself.
+   */
+  static boolean onListenerThread() {
+    return ON_LISTENER.get();
+  }
+
   /** Listener failures so far. */
   long failures() {
     return failures.sum();
+  }
+
+  /** Counts a listener's failure; logs the first of each listener with its stack trace. */
+  private void failed(NudgeListener l, Throwable e) {
+    failures.increment();
+    if (logged.add(l)) {
+      LOG.log(Level.WARNING, "listener " + l.getClass().getName() + " threw; ignored (later failures of this"
+          + " listener are logged at DEBUG and counted)", e);
+    } else {
+      LOG.log(Level.DEBUG, "listener " + l.getClass().getName() + " threw; ignored", e);
+    }
   }
 
   private interface Call {
@@ -71,13 +93,21 @@ final class Listeners {
     }
     try {
       return CompletableFuture.runAsync(() -> {
-        for (NudgeListener l : listeners) {
-          try {
-            call.on(l);
-          } catch (RuntimeException e) {
-            failures.increment();
-            LOG.log(Level.WARNING, "listener " + l.getClass().getName() + " threw; ignored", e);
+        boolean outer = ON_LISTENER.get();
+        ON_LISTENER.set(true);
+        try {
+          for (NudgeListener l : listeners) {
+            try {
+              call.on(l);
+            } catch (RuntimeException | Error e) {
+              if (e instanceof VirtualMachineError vm) {
+                throw vm;
+              }
+              failed(l, e);
+            }
           }
+        } finally {
+          ON_LISTENER.set(outer);
         }
       }, executor);
     } catch (RejectedExecutionException e) {

@@ -2,6 +2,7 @@ package dev.nudge.core;
 
 import dev.nudge.Device;
 import dev.nudge.Message;
+import dev.nudge.core.Dispatcher.Target;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.TemplateContext;
@@ -24,18 +25,16 @@ import java.util.Optional;
  * not an exception. Stateless and thread-safe.
  */
 final class NotificationRenderer {
-  /** One device and the notification it gets. */
-  record Target(Device device, RenderedNotification notification) {}
-
   /**
    * A step rendered for a user's devices.
    *
    * @param targets one per active device, in the user's device order; empty when a variant had a
    *     missing value
    * @param missingValue whether some device's variant has a placeholder with no value
+   * @param error what the template renderer threw, or {@code null}
    */
-  record Rendered(List<Target> targets, boolean missingValue) {
-    static final Rendered NONE = new Rendered(List.of(), false);
+  record Rendered(List<Target> targets, boolean missingValue, RuntimeException error) {
+    static final Rendered NONE = new Rendered(List.of(), false, null);
 
     /** The targets still to try: all of them on the first attempt, else those still pending. */
     List<Target> toTry(Reminder r) {
@@ -65,6 +64,15 @@ final class NotificationRenderer {
    */
   Rendered render(CompiledCampaign c, Reminder r, List<Device> devices, Map<String, Object> attributes,
       Instant now, Instant expiry) {
+    try {
+      return renderAll(c, r, devices, attributes, now, expiry);
+    } catch (RuntimeException e) { // a host's TemplateRenderer failed: data for the decision
+      return new Rendered(List.of(), false, e);
+    }
+  }
+
+  private Rendered renderAll(CompiledCampaign c, Reminder r, List<Device> devices, Map<String, Object> attributes,
+      Instant now, Instant expiry) {
     if (devices.isEmpty()) {
       return Rendered.NONE;
     }
@@ -80,13 +88,13 @@ final class NotificationRenderer {
       if (n == null) {
         n = render(m, ctx, r, expiresAt);
         if (n == null) {
-          return new Rendered(List.of(), true);
+          return new Rendered(List.of(), true, null);
         }
         byVariant.put(m, n);
       }
       targets.add(new Target(d, n));
     }
-    return new Rendered(List.copyOf(targets), false);
+    return new Rendered(List.copyOf(targets), false, null);
   }
 
   /** Renders one variant; {@code null} when a placeholder has no value and no default. */

@@ -101,10 +101,14 @@ public final class Nudge implements AutoCloseable {
     DeliveryWorkers delivery = new DeliveryWorkers(deliveries);
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
-    this.resolver = new Resolver(clock, store, rules, listeners, ids,
-        new Dispatcher(transports, delivery, b.maxInFlight), delivery, timer, outage,
-        new Resolver.Settings(b.instanceId, b.lease, b.maxRetryWindow, new Backoff(b.retryInitial, b.retryMax), b.globalCap));
-    this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage,
+    Dispatcher dispatcher = new Dispatcher(transports, delivery, b.maxInFlight, b.sendTimeout,
+        new Backoff(b.retryInitial, b.retryMax), clock, timer, store, listeners);
+    // The last try of a retried send is due at its deadline and resolved by the next poll or so.
+    Duration lateness = b.pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
+        ? b.pollInterval.multipliedBy(2) : Duration.ofSeconds(10);
+    this.resolver = new Resolver(clock, store, rules, listeners, ids, dispatcher, delivery, timer, outage,
+        new Resolver.Settings(b.instanceId, lateness, b.maxRetryWindow, b.globalCap));
+    this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners, delivery,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }
 
@@ -140,6 +144,9 @@ public final class Nudge implements AutoCloseable {
    * moment ends as that instance decides. Returns once they are cancelled; a removed campaign
    * defined again starts afresh.
    *
+   * <p>Blocks until the store has applied the cancellations, a batch of users at a time; claims
+   * whose lease ran out (their instance died) are cancelled too.
+   *
    * @return how many pending reminders were cancelled
    * @throws IllegalArgumentException when no campaign has this id and the store holds none of its
    *     reminders
@@ -166,15 +173,19 @@ public final class Nudge implements AutoCloseable {
   private int cancelPending(String campaignId) {
     int total = 0;
     while (true) {
-      List<dev.nudge.spi.Reminder> batch = store.pendingOf(campaignId, 1_000);
+      List<dev.nudge.spi.Reminder> batch = store.pendingOf(campaignId, clock.instant(), 1_000);
       if (batch.isEmpty()) {
         return total;
       }
       java.util.Set<String> users = new java.util.LinkedHashSet<>();
-      batch.forEach(r -> users.add(r.userId()));
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      batch.forEach(r -> {
+        users.add(r.userId());
+        ids.add(r.id());
+      });
       List<CompletableFuture<Integer>> done = new ArrayList<>(users.size());
       for (String user : users) {
-        done.add(ingest.cancelAll(user, campaignId));
+        done.add(ingest.cancelAll(user, campaignId, ids));
       }
       int n = 0;
       for (CompletableFuture<Integer> f : done) {
@@ -191,7 +202,9 @@ public final class Nudge implements AutoCloseable {
    * Reminders in the store that this engine holds because it does not define their campaign
    * (after a restart, until the host defines it again), across every instance on the store. They
    * are neither sent nor cancelled: {@link #define} sends them, {@link #remove} cancels them. A
-   * started engine also logs them, once per campaign id.
+   * started engine also logs them, once per campaign id, a minute after it started and then as
+   * new ones appear. Each call counts the store's reminders per campaign (a full scan of the
+   * reminders table on a JDBC store): a gauge to read now and then, not on every request.
    */
   public long heldReminders() {
     return held.of(store.countByCampaign()).values().stream().mapToLong(Long::longValue).sum();
@@ -318,6 +331,10 @@ public final class Nudge implements AutoCloseable {
    */
   public CompletableFuture<Integer> runDue() {
     checkOpen();
+    if (Listeners.onListenerThread()) {
+      throw new IllegalStateException("runDue() was called from a NudgeListener: the run completes only after"
+          + " its reports reach the listeners, so it would wait for itself; call it from another thread");
+    }
     return scheduler.runDue();
   }
 
@@ -424,6 +441,7 @@ public final class Nudge implements AutoCloseable {
     private Duration retryMax = Duration.ofMinutes(10);
     private Duration maxRetryWindow = Duration.ofHours(24);
     private Duration shutdownGrace = Duration.ofSeconds(30);
+    private Duration sendTimeout = Duration.ofSeconds(60);
     private boolean direct;
     private Executor executor;
     private ClockScheduler scheduler;
@@ -551,6 +569,17 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
+    /**
+     * How long a transport may take to answer one send (default 60s, on the engine's clock). A
+     * send with no answer by then frees its in-flight slot and is tried again like a
+     * {@code SendResult.retry}; a late answer is ignored. It keeps a transport whose future never
+     * completes from holding up delivery.
+     */
+    public Builder sendTimeout(Duration timeout) {
+      this.sendTimeout = Checks.once(given, "sendTimeout", Checks.positive("sendTimeout", timeout));
+      return this;
+    }
+
     /** How long {@link Nudge#close()} waits for in-flight sends (default 30s). */
     public Builder shutdownGrace(Duration grace) {
       this.shutdownGrace = Checks.once(given, "shutdownGrace", Checks.positive("shutdownGrace", grace));
@@ -565,8 +594,10 @@ public final class Nudge implements AutoCloseable {
 
     /**
      * Runs deliveries on the host's executor instead of the engine's own {@link #threads(int)
-     * delivery workers}: transports are called, and their answers settled, on its threads. The
-     * host owns it; {@link Nudge#close()} does not shut it down.
+     * delivery workers}: notifications are rendered, transports called and their answers settled
+     * on its threads. It must run each task on a thread of its own, never on the thread that
+     * submits it (not {@code Runnable::run}): that thread may be the store's. The host owns it;
+     * {@link Nudge#close()} does not shut it down.
      */
     public Builder executor(Executor executor) {
       this.executor = Checks.once(given, "executor", Checks.notNull("executor", executor));

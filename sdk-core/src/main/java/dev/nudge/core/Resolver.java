@@ -6,37 +6,46 @@ import dev.nudge.Outcome;
 import dev.nudge.OutcomeReport;
 import dev.nudge.Step;
 import dev.nudge.SuppressionReason;
+import dev.nudge.core.Dispatcher.Target;
 import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.Counter;
-import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendRecord;
-import dev.nudge.spi.SendResult;
 import dev.nudge.spi.UserState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
 /**
- * The state machine of one claimed reminder. Before the unit of work: the user's devices and
- * attributes are read and the step is rendered ({@link NotificationRenderer}). In the unit: the
- * {@link Policy} decides on a first attempt (pass, defer, or end), then devices and message
- * (no device, missing value), and the decision is stored. After it, on a delivery worker: the
- * {@link Dispatcher} sends, and the outcome of the attempt (sent, retried later, failed, expired)
- * is stored in one more unit. Listeners hear of each outcome once it is stored. Thread-safe.
+ * The state machine of one claimed reminder. On a delivery worker, before the unit of work: the
+ * user's devices and attributes are read and the step is rendered ({@link NotificationRenderer}).
+ * In the unit: the {@link Policy} decides on a first attempt (pass, defer, or end), then devices
+ * and message (no device, missing value), and the decision is stored. After it: the
+ * {@link Dispatcher} delivers, and the attempt's outcome (sent, tried again later, failed,
+ * expired) is stored in one more unit. Listeners hear of each outcome once it is stored. One
+ * user's reminders are decided in the order they were handed over. Thread-safe.
  */
 final class Resolver {
-  /** What the engine needs to resolve reminders; fixed at build time. */
-  record Settings(String owner, Duration lease, Duration maxRetryWindow, Backoff backoff, FrequencyCap globalCap) {}
+  private static final System.Logger LOG = System.getLogger("dev.nudge");
+
+  /**
+   * What the engine needs to resolve reminders; fixed at build time.
+   *
+   * @param lateness how late past its deadline the last try of a retried send may still be made
+   *     (it is due at the deadline and resolved a moment after)
+   */
+  record Settings(String owner, Duration lateness, Duration maxRetryWindow, FrequencyCap globalCap) {}
 
   private final Clock clock;
   private final NudgeStore store;
@@ -50,6 +59,8 @@ final class Resolver {
   private final ClockScheduler timer;
   private final StoreOutage outage;
   private final Settings settings;
+  private final Map<String, CompletableFuture<?>> lastDecisionOfUser = new ConcurrentHashMap<>();
+  private final Set<String> renderFailuresLogged = ConcurrentHashMap.newKeySet();
   private volatile Duration historyRetention = Duration.ZERO;
 
   Resolver(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners, ReminderIds ids,
@@ -84,19 +95,59 @@ final class Resolver {
 
   /**
    * Resolves a claimed reminder: completes once it is settled for this claim (delivered,
-   * deferred, retried later, or ended) and its outcome, if any, was reported.
+   * deferred, retried later, or ended) and its outcome, if any, was reported. The work starts on
+   * a delivery worker, after the previous decision handed over for the same user was stored, so
+   * a user's second reminder sees what deciding the first one stored.
    */
   CompletableFuture<Void> resolve(Reminder r) {
+    CompletableFuture<Decision> decided = new CompletableFuture<>();
+    CompletableFuture<?> before = lastDecisionOfUser.put(r.userId(), decided);
+    Runnable start = () -> {
+      CompletableFuture<Decision> f;
+      try {
+        f = decide(r);
+      } catch (RuntimeException e) { // the store could not be read
+        f = CompletableFuture.failedFuture(e);
+      }
+      f.whenComplete((d, e) -> {
+        lastDecisionOfUser.remove(r.userId(), decided);
+        if (e != null) {
+          decided.completeExceptionally(e);
+        } else {
+          decided.complete(d);
+        }
+      });
+    };
+    Runnable handOver = () -> {
+      try {
+        workers.execute(start);
+      } catch (RejectedExecutionException e) { // closing
+        lastDecisionOfUser.remove(r.userId(), decided);
+        decided.completeExceptionally(e);
+      }
+    };
+    if (before == null || before.isDone()) {
+      handOver.run();
+    } else {
+      before.whenComplete((x, e) -> handOver.run());
+    }
+    return decided.thenComposeAsync(this::act, workers.here);
+  }
+
+  private CompletableFuture<Decision> decide(Reminder r) {
     CompiledCampaign c = rules.get(r.campaignId());
     List<Device> devices = store.activeDevices(r.userId());
     Map<String, Object> attributes = store.attributes(r.userId());
     NotificationRenderer.Rendered rendered = c == null || r.step() >= c.steps.size()
         ? NotificationRenderer.Rendered.NONE
         : renderer.render(c, r, devices, attributes, clock.instant(), expiry(r, c));
+    if (rendered.error() != null && renderFailuresLogged.add(r.campaignId() + "#" + r.step())) {
+      LOG.log(System.Logger.Level.WARNING, "rendering campaign '" + r.campaignId() + "' step " + r.step()
+          + " failed; its reminders end FAILED (logged once per step)", rendered.error());
+    }
     // "now" is read inside the unit: if the store makes it wait (or retry), expiry and quiet
     // hours are judged when the decision is really taken.
-    return storeOutcome(r, state -> decide(state, r, c, devices, attributes, rendered, clock.instant()))
-        .thenComposeAsync(this::act, workers);
+    return storeOutcome(r, state -> decide(state, r, c, devices, attributes, rendered, clock.instant()));
   }
 
   // ------------------------------------------------------------------ decision (unit of work)
@@ -111,8 +162,8 @@ final class Resolver {
     record Ended(Reminder reminder, Outcome outcome, SuppressionReason reason, Instant at, int devices,
         RenderedNotification first) implements Decision {}
 
-    record Send(Reminder reminder, CompiledCampaign campaign, List<NotificationRenderer.Target> targets,
-        Instant deadline, RenderedNotification first) implements Decision {}
+    record Send(Reminder reminder, List<Target> targets, Instant deadline, RenderedNotification first)
+        implements Decision {}
   }
 
   /**
@@ -125,12 +176,13 @@ final class Resolver {
     if (!state.isClaimedBy(r.id(), settings.owner())) {
       return Decision.NOTHING; // cancelled, replaced or taken over meanwhile
     }
-    if (c == null || r.step() >= c.steps.size()) {
-      // Only remove() takes a campaign away from under a claim (claims are of known campaigns),
-      // and a redefinition may drop steps: either way this reminder's sequence is over.
-      return finish(state, r, c, Outcome.CANCELLED, null, t, 0, null);
+    if (c == null || rules.get(r.campaignId()) == null || r.step() >= c.steps.size()) {
+      // Claims are of defined campaigns: only remove() takes one away from under a claim, and a
+      // redefinition may drop steps. Either way this reminder's sequence is over.
+      return finish(state, r, Outcome.CANCELLED, null, t, 0, null);
     }
     Instant expiry = expiry(r, c);
+    Instant deadline = deadline(r, expiry);
     if (r.attempt() == 0) {
       Policy.Verdict v = policy.check(new Policy.Subject(r, c, QuietWindow.zoneOf(devices, attributes),
           state.sends(), t, expiry));
@@ -139,29 +191,33 @@ final class Resolver {
         return Decision.NOTHING;
       }
       if (v instanceof Policy.Verdict.End e) {
-        return finish(state, r, c, e.outcome(), e.reason(), e.at(), 0, null);
+        return finish(state, r, e.outcome(), e.reason(), e.at(), 0, null);
       }
-    } else if (t.isAfter(deadline(r, expiry)) && t.isAfter(r.fireAt().plus(settings.lease()))) {
-      // A retry resolved past its deadline and more than a lease late: the engine was stopped
-      // meanwhile. (The last try is due at the deadline itself and resolved a moment later.)
+    } else if (t.isAfter(deadline.plus(settings.lateness()))) {
+      // The last try is due at the deadline; this one comes too late (the engine was stopped).
       return r.accepted() > 0
-          ? finish(state, r, c, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first())
-          : finish(state, r, c, Outcome.EXPIRED, null, deadline(r, expiry), 0, null);
+          ? finish(state, r, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first())
+          : finish(state, r, Outcome.EXPIRED, null, deadline, 0, null);
     }
-    List<NotificationRenderer.Target> targets = rendered.toTry(r);
+    if (rendered.error() != null) {
+      return r.accepted() > 0
+          ? finish(state, r, Outcome.SENT, null, r.sentAt(), r.accepted(), null)
+          : finish(state, r, Outcome.FAILED, null, t, 0, null);
+    }
+    List<Target> targets = rendered.toTry(r);
     if (targets.isEmpty() || rendered.missingValue()) {
       if (r.accepted() > 0) {
-        return finish(state, r, c, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first());
+        return finish(state, r, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first());
       }
       SuppressionReason why = rendered.missingValue() ? SuppressionReason.MISSING_VALUE : SuppressionReason.NO_DEVICE;
-      return finish(state, r, c, Outcome.SUPPRESSED, why, t, 0, null);
+      return finish(state, r, Outcome.SUPPRESSED, why, t, 0, null);
     }
     if (r.attempt() == 0) {
       state.recordSend(new SendRecord(r.id(), c.id, r.step(), t, false));
       state.pruneSends(t.minus(historyRetention));
     }
     RenderedNotification first = rendered.first() != null ? rendered.first() : targets.get(0).notification();
-    return new Decision.Send(r, c, targets, deadline(r, expiry), first);
+    return new Decision.Send(r, targets, deadline, first);
   }
 
   private Instant expiry(Reminder r, CompiledCampaign c) {
@@ -175,16 +231,18 @@ final class Resolver {
 
   /**
    * Ends a reminder inside the unit of work: deletes it and, after a send, suppression or expiry,
-   * schedules the next step due at {@code at} plus its delay.
+   * schedules the next step of the campaign's current definition, due at {@code at} plus its
+   * delay (none when the campaign was removed meanwhile).
    */
-  private Decision.Ended finish(UserState state, Reminder r, CompiledCampaign c, Outcome outcome,
-      SuppressionReason reason, Instant at, int devices, RenderedNotification first) {
+  private Decision.Ended finish(UserState state, Reminder r, Outcome outcome, SuppressionReason reason,
+      Instant at, int devices, RenderedNotification first) {
     state.delete(r.id());
     if (outcome != Outcome.SENT && r.attempt() > 0) {
       state.forgetSend(r.id());
     }
     state.count(r.campaignId(), r.step(), counterOf(outcome, reason), 1);
     boolean continues = outcome == Outcome.SENT || outcome == Outcome.SUPPRESSED || outcome == Outcome.EXPIRED;
+    CompiledCampaign c = rules.get(r.campaignId());
     if (continues && c != null && r.step() + 1 < c.steps.size()) {
       Step step = c.campaign.steps().get(r.step() + 1);
       Reminder next = Reminder.create(ids.next(), c.id, r.step() + 1, r.userId(), r.key(), r.triggeredAt(),
@@ -213,7 +271,8 @@ final class Resolver {
       return report(e);
     }
     if (d instanceof Decision.Send s) {
-      return deliver(s);
+      return dispatcher.deliver(s.reminder(), s.targets(), workers.here)
+          .thenCompose(attempt -> settle(s, attempt));
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -229,94 +288,60 @@ final class Resolver {
         sent ? e.first().title() : null, sent ? e.first().body() : null));
   }
 
-  private CompletableFuture<Void> deliver(Decision.Send send) {
-    List<NotificationRenderer.Target> targets = send.targets();
-    @SuppressWarnings("unchecked")
-    CompletableFuture<SendResult>[] results = new CompletableFuture[targets.size()];
-    for (int i = 0; i < results.length; i++) {
-      results[i] = dispatcher.send(targets.get(i).device(), targets.get(i).notification());
-    }
-    // Settled on a delivery worker: here when the answers came on one, else handed over.
-    return CompletableFuture.allOf(results).thenComposeAsync(ignored -> {
-      List<SendResult> answers = new ArrayList<>(results.length);
-      for (CompletableFuture<SendResult> f : results) {
-        answers.add(f.join());
-      }
-      return settle(send, answers);
-    }, workers.here);
-  }
-
-  /** Stores what one delivery attempt did: sent, retried later, failed or expired. */
-  private CompletableFuture<Void> settle(Decision.Send send, List<SendResult> results) {
+  /** Stores what one delivery attempt did: sent, tried again later, failed or expired. */
+  private CompletableFuture<Void> settle(Decision.Send send, Dispatcher.Attempt attempt) {
     Reminder r = send.reminder();
     Instant now = clock.instant();
-    Map<String, Long> counts = new HashMap<>();
-    int accepted = 0;
-    List<String> retry = new ArrayList<>();
-    Duration retryAfter = null;
-    CompletableFuture<Void> told = CompletableFuture.completedFuture(null);
-    for (int i = 0; i < results.size(); i++) {
-      Device device = send.targets().get(i).device();
-      SendResult result = results.get(i);
-      told = listeners.onDelivery(new DeliveryReport(now, r.id(), r.campaignId(), r.step(), device, result));
-      if (result instanceof SendResult.Accepted) {
-        accepted++;
-        counts.merge(Counter.accepted(device.platform()), 1L, Long::sum);
-      } else if (result instanceof SendResult.Rejected rejected) {
-        counts.merge(Counter.rejected(device.platform()), 1L, Long::sum);
-        if (rejected.tokenDead()) {
-          Device gone = store.deactivate(device.platform(), device.token());
-          if (gone != null) {
-            counts.merge(Counter.INVALID_TOKENS, 1L, Long::sum);
-            told = listeners.onDeviceDeactivated(gone, rejected.reason());
-          }
-        }
-      } else if (result instanceof SendResult.Retry again) {
-        retry.add(deviceKey(device));
-        if (again.retryAfter() != null && (retryAfter == null || again.retryAfter().compareTo(retryAfter) > 0)) {
-          retryAfter = again.retryAfter();
-        }
-      }
-    }
-    int total = r.accepted() + accepted;
+    int total = r.accepted() + attempt.accepted();
     // A send counts from the first device that accepted it.
-    Instant sentAt = r.sentAt() != null ? r.sentAt() : accepted > 0 ? now : null;
+    Instant sentAt = r.sentAt() != null ? r.sentAt() : attempt.accepted() > 0 ? now : null;
     Instant deadline = send.deadline();
-    CompletableFuture<Void> reported = told;
-    if (!retry.isEmpty() && now.isBefore(deadline)) {
-      // The last try is at the deadline itself: sending at exactly the expiry is still in time.
-      Instant next = now.plus(settings.backoff().delay(r.attempt() + 1, retryAfter));
-      Reminder later = r.afterAttempt(sentAt, next.isAfter(deadline) ? deadline : next, retry, accepted);
+    Instant nextTry = attempt.nextTry(dispatcher.backoff(), r.attempt() + 1, now, deadline);
+    if (nextTry != null) {
+      Reminder later = r.afterAttempt(sentAt, nextTry, attempt.retry(), attempt.accepted());
       return storeOutcome(r, state -> {
-        countAll(state, r, counts);
-        if (state.isClaimedBy(r.id(), settings.owner())) {
-          state.save(later);
+        countAll(state, r, attempt.counts());
+        if (!state.isClaimedBy(r.id(), settings.owner())) {
+          return null;
         }
+        if (rules.get(r.campaignId()) == null) { // removed meanwhile: no further try
+          return total > 0 ? finish(state, later, Outcome.SENT, null, sentAt, total, send.first())
+              : finish(state, later, Outcome.CANCELLED, null, now, 0, null);
+        }
+        state.save(later);
         return null;
-      }).thenCompose(ignored -> reported);
+      }).thenCompose(ended -> attempt.told().thenCompose(x -> report(ended)));
     }
-    Outcome outcome = total > 0 ? Outcome.SENT : retry.isEmpty() ? Outcome.FAILED : Outcome.EXPIRED;
+    Outcome outcome = total > 0 ? Outcome.SENT : attempt.retry().isEmpty() ? Outcome.FAILED : Outcome.EXPIRED;
     // Retries end at the deadline: that is when the reminder expired, though the last try's
     // answer may come a moment later.
-    Instant at = outcome == Outcome.SENT ? sentAt : outcome == Outcome.EXPIRED && now.isAfter(deadline) ? deadline : now;
-    Reminder settled = r.afterAttempt(sentAt, r.fireAt(), List.of(), accepted);
+    Instant at = outcome == Outcome.SENT ? sentAt
+        : outcome == Outcome.EXPIRED && now.isAfter(deadline) ? deadline : now;
+    Reminder settled = r.afterAttempt(sentAt, r.fireAt(), List.of(), attempt.accepted());
     return storeOutcome(r, state -> {
-      countAll(state, r, counts);
+      countAll(state, r, attempt.counts());
       return state.isClaimedBy(r.id(), settings.owner())
-          ? finish(state, settled, send.campaign(), outcome, null, at, total, send.first()) : null;
-    }).thenComposeAsync(ended -> reported.thenCompose(x -> report(ended)), workers.here);
+          ? finish(state, settled, outcome, null, at, total, send.first()) : null;
+    }).thenComposeAsync(ended -> attempt.told().thenCompose(x -> report(ended)), workers.here);
   }
 
   /**
    * Stores a decision or what a delivery attempt did, for a reminder this instance has claimed.
-   * A store that is down is retried with backoff on the clock (up to {@code maxRetryWindow})
-   * rather than leaving the claim to run out, when the reminder would be claimed and, if it had
-   * gone out already, sent again; no other instance can claim it while the store is down. The
-   * outage is logged once, not once per unit that waits.
+   * A store that cannot be reached is retried with backoff and jitter on the clock (up to
+   * {@code maxRetryWindow}) rather than giving up: a reminder delivered meanwhile would be
+   * claimed and sent again. The outage is logged once, not once per unit that waits. A failure
+   * of the engine's own rules inside the unit is not an outage: it fails at once.
    */
   private <T> CompletableFuture<T> storeOutcome(Reminder r, Function<UserState, T> work) {
     Instant deadline = clock.instant().plus(settings.maxRetryWindow());
-    return storeOutcome(r, work, 0, deadline);
+    Function<UserState, T> guarded = state -> {
+      try {
+        return work.apply(state);
+      } catch (RuntimeException e) {
+        throw new EngineFault(e);
+      }
+    };
+    return storeOutcome(r, guarded, 0, deadline);
   }
 
   private <T> CompletableFuture<T> storeOutcome(Reminder r, Function<UserState, T> work, int attempt,
@@ -336,8 +361,15 @@ final class Resolver {
         outage.succeeded(ticket);
         return CompletableFuture.completedFuture(value);
       }
+      if (EngineFault.in(error)) {
+        if (attempt > 0) {
+          outage.doneWaiting();
+        }
+        return CompletableFuture.<T>failedFuture(error);
+      }
       outage.failed("storing the outcome of a reminder", error);
-      Instant next = clock.instant().plusMillis(Math.min(5_000, 100L << Math.min(attempt, 6)));
+      long backoffMs = Math.min(5_000, 100L << Math.min(attempt, 6));
+      Instant next = clock.instant().plusMillis(backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
       if (next.isAfter(deadline)) {
         if (attempt > 0) {
           outage.doneWaiting();
@@ -348,14 +380,24 @@ final class Resolver {
         outage.waiting();
       }
       CompletableFuture<T> again = new CompletableFuture<>();
-      timer.schedule(next, () -> workers.execute(() -> storeOutcome(r, work, attempt + 1, deadline)
-          .whenComplete((v, e) -> {
-            if (e != null) {
-              again.completeExceptionally(e);
-            } else {
-              again.complete(v);
-            }
-          })));
+      Runnable retry = () -> storeOutcome(r, work, attempt + 1, deadline).whenComplete((v, e) -> {
+        if (e != null) {
+          again.completeExceptionally(e);
+        } else {
+          again.complete(v);
+        }
+      });
+      try {
+        timer.schedule(next, () -> {
+          try {
+            workers.execute(retry);
+          } catch (RejectedExecutionException closing) {
+            again.completeExceptionally(error);
+          }
+        });
+      } catch (RejectedExecutionException closing) {
+        again.completeExceptionally(error);
+      }
       return again;
     }).thenCompose(f -> f);
   }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -34,6 +35,9 @@ final class Scheduler implements AutoCloseable {
   private final Clock clock;
   private final ReminderStore store;
   private final RuleIndex rules;
+  private final Listeners listeners;
+  /** Where timed work that calls the store runs: never the timer's own thread. */
+  private final Executor workers;
   private final Resolver resolver;
   private final ClockScheduler timer;
   private final StoreOutage outage;
@@ -53,8 +57,10 @@ final class Scheduler implements AutoCloseable {
   private final Map<String, Reminder> claimed = new ConcurrentHashMap<>();
 
   Scheduler(Clock clock, ReminderStore store, RuleIndex rules, Resolver resolver, ClockScheduler timer,
-      StoreOutage outage, Settings settings) {
+      StoreOutage outage, Listeners listeners, Executor workers, Settings settings) {
     this.clock = clock;
+    this.listeners = listeners;
+    this.workers = workers;
     this.rules = rules;
     this.store = store;
     this.resolver = resolver;
@@ -76,22 +82,23 @@ final class Scheduler implements AutoCloseable {
     pollInterval = interval;
     Instant now = clock.instant();
     Duration beat = settings.lease().dividedBy(3);
-    periodic.add(new Every(HOUSEKEEPING, () -> loop.execute(() -> {
+    periodic.add(new Every(HOUSEKEEPING, () -> workers.execute(() -> {
       try {
         housekeeping.run();
       } catch (RuntimeException e) {
         outage.failed("housekeeping", e);
       }
-    })).start(now));
+    })).start(now.plus(HOUSEKEEPING))); // a host defines its campaigns right after start()
     periodic.add(new Every(interval, this::poll).start(now));
-    periodic.add(new Every(beat.isZero() ? Duration.ofMillis(1) : beat, this::heartbeat).start(now.plus(beat)));
+    periodic.add(new Every(beat.isZero() ? Duration.ofMillis(1) : beat, () -> workers.execute(this::heartbeat))
+        .start(now.plus(beat)));
   }
 
   /** A task run every {@code interval} of the clock, from its first instant until closed. */
   private final class Every {
     private final Duration interval;
     private final Runnable task;
-    private volatile ClockScheduler.Scheduled next;
+    private ClockScheduler.Scheduled next; // guarded by this
 
     Every(Duration interval, Runnable task) {
       this.interval = interval;
@@ -99,7 +106,12 @@ final class Scheduler implements AutoCloseable {
     }
 
     Every start(Instant first) {
-      next = timer.schedule(first, this::run);
+      ClockScheduler.Scheduled h = timer.schedule(first, this::run);
+      synchronized (this) {
+        if (next == null) { // unless it already ran (a TestClock runs what is due at once) and rearmed
+          next = h;
+        }
+      }
       return this;
     }
 
@@ -115,12 +127,15 @@ final class Scheduler implements AutoCloseable {
         }
       } finally {
         if (!closed.get()) {
-          next = timer.schedule(clock.instant().plus(interval), this::run);
+          ClockScheduler.Scheduled h = timer.schedule(clock.instant().plus(interval), this::run);
+          synchronized (this) {
+            next = h;
+          }
         }
       }
     }
 
-    void cancel() {
+    synchronized void cancel() {
       ClockScheduler.Scheduled n = next;
       if (n != null) {
         n.cancel();
@@ -201,7 +216,11 @@ final class Scheduler implements AutoCloseable {
             // Its decision or outcome could not be stored (counted as an outage there) or the
             // engine failed: the claim runs out and the reminder is resolved again.
             failedResolves.increment();
-            outage.failed("resolving a claimed reminder", error);
+            if (EngineFault.in(error)) {
+              listeners.onError("resolving " + r + " failed; it is tried again when its lease runs out", error);
+            } else {
+              outage.failed("resolving a claimed reminder", error);
+            }
           }
           return null;
         }));

@@ -84,11 +84,11 @@ final class StoreOutage {
       }
       Duration down = Duration.between(since, clock.instant());
       line = "the store is reachable again after " + down + "; " + waitedUnits
-          + " unit(s) of work waited for it and are applied now; " + failedTries + " tries failed meanwhile";
+          + " unit(s) of work had to wait for it; " + failedTries + " tries failed meanwhile";
       since = null;
       ongoing = false;
       failedTries = 0;
-      waitedUnits = waitingUnits;
+      waitedUnits = 0;
     }
     LOG.log(Level.INFO, line);
   }

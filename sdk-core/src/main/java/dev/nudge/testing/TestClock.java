@@ -6,21 +6,25 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.PriorityQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A clock that stands still until a test moves it, and the scheduler of an engine built on it:
  * an engine's timed work (polling, lease heartbeats, waits through a store outage) runs when the
- * test moves the clock to or past its instant, on the thread that moved it, in time order. So a
- * test advances the clock instead of sleeping. Thread-safe; several engines may share one.
+ * test moves the clock to or past its instant, on the thread that moved it, in time order, with
+ * the clock standing at each task's instant while it runs. So a test advances the clock instead
+ * of sleeping; moving it an hour runs an hour of polls and heartbeats. A task that throws does
+ * not keep the others from running; the move then throws its exception. Thread-safe; several
+ * engines may share one.
  */
 public final class TestClock extends Clock implements ClockScheduler {
   private volatile Instant now;
   private final PriorityQueue<Task> tasks = new PriorityQueue<>();
   private long sequence;
+  /** One mover runs tasks at a time, so they run in order; a task may schedule more (reentrant). */
+  private final ReentrantLock runner = new ReentrantLock();
 
   /** A clock showing {@code start}. */
   public TestClock(Instant start) {
@@ -33,25 +37,65 @@ public final class TestClock extends Clock implements ClockScheduler {
   }
 
   /**
-   * Moves the clock to {@code instant} (it may go backwards; the engine tolerates that) and runs
-   * the scheduled tasks now due.
+   * Moves the clock to {@code instant} (it may go backwards; the engine tolerates that). Moving
+   * forward runs the scheduled tasks due on the way, each with the clock at its own instant.
    */
   public void set(Instant instant) {
-    synchronized (this) {
-      this.now = Objects.requireNonNull(instant, "instant");
-    }
-    runDue();
+    moveTo(Objects.requireNonNull(instant, "instant"));
   }
 
-  /** Moves the clock forward by {@code duration} and runs the scheduled tasks now due. */
+  /**
+   * Moves the clock forward by {@code duration}, running the scheduled tasks due on the way, each
+   * with the clock at its own instant, in time order.
+   */
   public Instant advance(Duration duration) {
-    Instant after;
+    Objects.requireNonNull(duration, "duration");
+    Instant target;
     synchronized (this) {
-      now = now.plus(duration);
-      after = now;
+      target = now.plus(duration);
     }
-    runDue();
-    return after;
+    moveTo(target);
+    return target;
+  }
+
+  private void moveTo(Instant target) {
+    runner.lock();
+    try {
+      RuntimeException failure = null;
+      while (true) {
+        Task next;
+        synchronized (this) {
+          next = tasks.peek();
+          if (next == null || next.at.isAfter(target)) {
+            now = target;
+            break;
+          }
+          tasks.poll();
+          if (next.at.isAfter(now)) {
+            now = next.at;
+          }
+        }
+        failure = run(next, failure);
+      }
+      if (failure != null) {
+        throw failure;
+      }
+    } finally {
+      runner.unlock();
+    }
+  }
+
+  /** Runs one task; a failure is kept for the mover and does not stop the tasks after it. */
+  private static RuntimeException run(Task task, RuntimeException failure) {
+    try {
+      task.run.run();
+    } catch (RuntimeException e) {
+      if (failure == null) {
+        return e;
+      }
+      failure.addSuppressed(e);
+    }
+    return failure;
   }
 
   /** Tasks scheduled and not yet run, for tests that check what an engine waits for. */
@@ -86,20 +130,7 @@ public final class TestClock extends Clock implements ClockScheduler {
 
   /** Runs every task due at the current instant, including tasks they schedule for it. */
   private void runDue() {
-    while (true) {
-      List<Task> due = new ArrayList<>();
-      synchronized (this) {
-        while (!tasks.isEmpty() && !tasks.peek().at.isAfter(now)) {
-          due.add(tasks.poll());
-        }
-      }
-      if (due.isEmpty()) {
-        return;
-      }
-      for (Task t : due) {
-        t.run.run();
-      }
-    }
+    moveTo(instant());
   }
 
   @Override

@@ -35,8 +35,24 @@ class ClockSchedulerTest {
     clock.advance(Duration.ofSeconds(9));
     assertThat(ran).containsExactly("now");
     clock.advance(Duration.ofSeconds(30));
-    assertThat(ran).containsExactly("now", "a@2026-03-01T10:00:39Z", "b@2026-03-01T10:00:39Z");
+    assertThat(ran).as("each with the clock at its own instant")
+        .containsExactly("now", "a@2026-03-01T10:00:10Z", "b@2026-03-01T10:00:20Z");
+    assertThat(clock.instant()).isEqualTo(T0.plusSeconds(39));
     assertThat(clock.scheduledTasks()).isZero();
+  }
+
+  @Test
+  void aTaskThatThrowsDoesNotKeepTheOthersFromRunning() {
+    TestClock clock = new TestClock(T0);
+    List<String> ran = new CopyOnWriteArrayList<>();
+    clock.schedule(T0.plusSeconds(1), () -> {
+      throw new IllegalStateException("boom");
+    });
+    clock.schedule(T0.plusSeconds(2), () -> ran.add("after"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> clock.advance(Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalStateException.class).hasMessage("boom");
+    assertThat(ran).containsExactly("after");
+    assertThat(clock.instant()).isEqualTo(T0.plusSeconds(5));
   }
 
   @Test

@@ -323,9 +323,12 @@ public abstract class StoreContract {
     assertThat(store.claimDue(T0.plusSeconds(6), ALL_CAMPAIGNS, 1, LEASE, "A")).extracting(Reminder::id)
         .containsExactly("r4");
     assertThat(store.claimDue(T0.plusSeconds(6), Set.of("cart"), 1, LEASE, "A")).containsExactly(claimed);
-    assertThat(store.pendingOf("cart", 10)).containsExactly(b, a);
-    assertThat(store.pendingOf("cart", 1)).containsExactly(b);
-    assertThat(store.pendingOf("nothing", 10)).isEmpty();
+    Instant now = T0.plusSeconds(6);
+    assertThat(store.pendingOf("cart", now, 10)).as("a live claim is left out").containsExactly(b, a);
+    assertThat(store.pendingOf("cart", now, 1)).containsExactly(b);
+    assertThat(store.pendingOf("nothing", now, 10)).isEmpty();
+    // Once the claim's lease ran out (its instance died), it is listed too, in due order.
+    assertThat(store.pendingOf("cart", now.plus(LEASE).plusSeconds(1), 10)).containsExactly(claimed, b, a);
     assertThat(store.countByCampaign()).containsExactlyInAnyOrderEntriesOf(Map.of("cart", 3L, "winback", 1L));
   }
 

@@ -475,16 +475,18 @@ public final class JdbcStore implements NudgeStore {
   }
 
   @Override
-  public List<Reminder> pendingOf(String campaignId, int max) {
+  public List<Reminder> pendingOf(String campaignId, Instant now, int max) {
     Objects.requireNonNull(campaignId, "campaignId");
     if (max <= 0) {
       return List.of();
     }
+    long at = EpochMicros.of(now);
     List<Reminder> found = query("read a campaign's pending reminders", "SELECT " + Tables.REMINDER_COLUMNS
-        + " FROM " + t.reminders + " WHERE campaign_id = ? AND owner IS NULL"
+        + " FROM " + t.reminders + " WHERE campaign_id = ? AND (owner IS NULL OR lease_until < ?)"
         + " ORDER BY fire_at, campaign_id, user_id, rkey, id LIMIT ?", ps -> {
           ps.setString(1, campaignId);
-          ps.setInt(2, max + (h2 == null ? 0 : h2.size()));
+          ps.setLong(2, at);
+          ps.setInt(3, max + (h2 == null ? 0 : h2.size()));
         }, rs -> {
           List<Reminder> out = new ArrayList<>();
           while (rs.next()) {
@@ -493,7 +495,7 @@ public final class JdbcStore implements NudgeStore {
           return out;
         });
     if (h2 != null) { // on H2 a claim lives in this process, not in the row
-      found.removeIf(r -> h2.get(r.id()) != null);
+      found.removeIf(r -> h2.held(r.id(), at));
     }
     return found.size() > max ? List.copyOf(found.subList(0, max)) : found;
   }

@@ -91,6 +91,7 @@ class PipelineThreadsTest {
     List<String> violations = new CopyOnWriteArrayList<>();
     Set<String> transportThreads = ConcurrentHashMap.newKeySet();
     Set<String> renderThreads = ConcurrentHashMap.newKeySet();
+    Set<String> listenerThreads = ConcurrentHashMap.newKeySet();
     List<Integer> renders = new CopyOnWriteArrayList<>();
     TemplateRenderer checking = source -> {
       return context -> {
@@ -115,7 +116,16 @@ class PipelineThreadsTest {
     });
     try (JdbcStore jdbc = JdbcStore.h2InMemory("no-host-code-in-units");
          Nudge nudge = Nudge.builder().clock(clock).store(markingUnits(jdbc, inUnit))
-             .templateRenderer(checking).transport(checkingTransport).threads(2).build()) {
+             .templateRenderer(checking).transport(checkingTransport).threads(2)
+             .listener(new dev.nudge.spi.NudgeListener() {
+               @Override
+               public void onOutcome(dev.nudge.OutcomeReport report) {
+                 listenerThreads.add(prefix(Thread.currentThread().getName()));
+                 if (inUnit.get()) {
+                   violations.add("listener called inside a unit of work");
+                 }
+               }
+             }).build()) {
       nudge.define(Campaign.named("cart").triggeredBy("cart_add")
           .after(Duration.ofMinutes(1)).send(Message.of("Hi {{user.name}}", "{{event.item_name}}").build())
           .build());
@@ -134,7 +144,9 @@ class PipelineThreadsTest {
     assertThat(retried).as("devices retried").hasSize(10);
     assertThat(violations).isEmpty();
     assertThat(transportThreads).containsExactly("nudge-delivery");
-    assertThat(renderThreads).doesNotContain("nudge-jdbc-callback", "nudge-jdbc-commit");
+    assertThat(renderThreads).as("rendered on the delivery workers, not the scheduler or the store")
+        .containsExactly("nudge-delivery");
+    assertThat(listenerThreads).containsExactly("nudge-listener");
   }
 
   // ---- helpers
