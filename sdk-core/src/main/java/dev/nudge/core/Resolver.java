@@ -59,7 +59,8 @@ final class Resolver {
   private final ClockScheduler timer;
   private final StoreOutage outage;
   private final Settings settings;
-  private final Map<String, CompletableFuture<?>> lastDecisionOfUser = new ConcurrentHashMap<>();
+  /** Per user, the last reminder handed over whose unit of work is not yet with the store. */
+  private final Map<String, CompletableFuture<?>> submittedOfUser = new ConcurrentHashMap<>();
   private final Set<String> renderFailuresLogged = ConcurrentHashMap.newKeySet();
   private volatile Duration historyRetention = Duration.ZERO;
 
@@ -96,21 +97,26 @@ final class Resolver {
   /**
    * Resolves a claimed reminder: completes once it is settled for this claim (delivered,
    * deferred, retried later, or ended) and its outcome, if any, was reported. The work starts on
-   * a delivery worker, after the previous decision handed over for the same user was stored, so
-   * a user's second reminder sees what deciding the first one stored.
+   * a delivery worker; a user's units of work reach the store in the order their reminders were
+   * handed over, so a user's second reminder sees what deciding the first one stored.
    */
   CompletableFuture<Void> resolve(Reminder r) {
+    CompletableFuture<Void> submitted = new CompletableFuture<>();
+    CompletableFuture<?> before = submittedOfUser.put(r.userId(), submitted);
     CompletableFuture<Decision> decided = new CompletableFuture<>();
-    CompletableFuture<?> before = lastDecisionOfUser.put(r.userId(), decided);
     Runnable start = () -> {
       CompletableFuture<Decision> f;
       try {
         f = decide(r);
       } catch (RuntimeException e) { // the store could not be read
         f = CompletableFuture.failedFuture(e);
+      } finally {
+        // The unit is handed to the store (which applies one user's units in call order): the
+        // user's next reminder may go ahead.
+        submittedOfUser.remove(r.userId(), submitted);
+        submitted.complete(null);
       }
       f.whenComplete((d, e) -> {
-        lastDecisionOfUser.remove(r.userId(), decided);
         if (e != null) {
           decided.completeExceptionally(e);
         } else {
@@ -122,7 +128,8 @@ final class Resolver {
       try {
         workers.execute(start);
       } catch (RejectedExecutionException e) { // closing
-        lastDecisionOfUser.remove(r.userId(), decided);
+        submittedOfUser.remove(r.userId(), submitted);
+        submitted.complete(null);
         decided.completeExceptionally(e);
       }
     };
@@ -134,6 +141,10 @@ final class Resolver {
     return decided.thenComposeAsync(this::act, workers.here);
   }
 
+  /**
+   * Reads the user's devices and attributes, renders the step and hands the decision's unit of
+   * work to the store; the future completes once the decision is stored.
+   */
   private CompletableFuture<Decision> decide(Reminder r) {
     CompiledCampaign c = rules.get(r.campaignId());
     List<Device> devices = store.activeDevices(r.userId());
