@@ -6,9 +6,14 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * Exponential backoff with jitter for retried deliveries: attempt n waits a random time in
  * {@code [d/2, d]} where {@code d = initial * 2^(n-1)} capped at {@code max}, and never less than
- * the platform's retry-after hint.
+ * the platform's retry-after hint. Without jitter (the simulator, whose output must repeat) it
+ * waits {@code d}.
  */
-record Backoff(Duration initial, Duration max) {
+record Backoff(Duration initial, Duration max, boolean jitter) {
+  Backoff(Duration initial, Duration max) {
+    this(initial, max, true);
+  }
+
   Duration delay(int attempt, Duration retryAfter) {
     long initialMs = initial.toMillis();
     int shift = Math.min(Math.max(attempt - 1, 0), 30);
@@ -16,7 +21,7 @@ record Backoff(Duration initial, Duration max) {
     if (d <= 0) {
       d = max.toMillis();
     }
-    long jittered = d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
+    long jittered = jitter ? d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1) : d;
     Duration wait = Duration.ofMillis(jittered);
     return retryAfter != null && retryAfter.compareTo(wait) > 0 ? retryAfter : wait;
   }

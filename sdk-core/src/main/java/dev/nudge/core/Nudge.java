@@ -102,7 +102,7 @@ public final class Nudge implements AutoCloseable {
     ReminderIds ids = new ReminderIds();
     this.ingest = new Ingest(clock, store, rules, listeners, ids);
     Dispatcher dispatcher = new Dispatcher(transports, delivery, b.maxInFlight, b.sendTimeout,
-        new Backoff(b.retryInitial, b.retryMax), clock, timer, store, listeners);
+        new Backoff(b.retryInitial, b.retryMax, !b.direct), clock, timer, store, listeners);
     // The last try of a retried send is due at its deadline and resolved by the next poll or so.
     Duration lateness = b.pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
         ? b.pollInterval.multipliedBy(2) : Duration.ofSeconds(10);

@@ -14,7 +14,9 @@ import dev.nudge.Platform;
 import dev.nudge.Source;
 import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
+import dev.nudge.internal.Checks;
 import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.SendResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
@@ -22,6 +24,7 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
@@ -187,8 +190,10 @@ public final class SimulationRun {
     long pending;
     Map<String, CampaignStats> live;
     try (Simulator sim = Simulator.create(start, campaigns.campaigns(), campaigns.globalFrequencyCap(), sink)) {
+      // With scripted answers a retried send may still be tried for the retry window (24 hours).
+      boolean retries = records.stream().anyMatch(r -> r instanceof DeviceRecord d && !d.answers.isEmpty());
       end = until != null ? until
-          : records.get(records.size() - 1).time().plus(sim.horizon());
+          : records.get(records.size() - 1).time().plus(sim.horizon()).plus(retries ? Duration.ofDays(1) : Duration.ZERO);
       long total = records.size();
       progress.report(Phase.RUN, 0, total, start);
       for (int i = 0; i < records.size(); i++) {
@@ -365,18 +370,23 @@ public final class SimulationRun {
     final Device device; // null: deactivate
     final Platform platform; // null: any platform
     final String token;
+    final List<SendResult> answers;
 
-    DeviceRecord(Instant at, long line, Device device, Platform platform, String token) {
+    DeviceRecord(Instant at, long line, Device device, Platform platform, String token, List<SendResult> answers) {
       super(at, line);
       this.device = device;
       this.platform = platform;
       this.token = token;
+      this.answers = answers;
     }
 
     @Override
     void applyTo(Simulator sim) {
       if (device != null) {
         sim.registerDevice(device);
+        if (!answers.isEmpty()) {
+          sim.answerNext(platform, token, answers);
+        }
       } else if (platform != null) {
         sim.deactivateDevice(platform, token);
       } else {
@@ -475,7 +485,7 @@ public final class SimulationRun {
     }
 
     private Record device(Map<String, Object> f, long n) {
-      allow(f, "type", "userId", "platform", "token", "locale", "zone", "active", "occurredAt");
+      allow(f, "type", "userId", "platform", "token", "locale", "zone", "active", "answers", "occurredAt");
       Instant at = instant(f);
       String token = string(f, "token", true);
       String platformName = string(f, "platform", false);
@@ -485,7 +495,7 @@ public final class SimulationRun {
         throw new IllegalArgumentException("\"active\" must be true or false, was " + quote(active));
       }
       if (!(Boolean) active) {
-        return new DeviceRecord(at, n, null, platform, token);
+        return new DeviceRecord(at, n, null, platform, token, List.of());
       }
       String userId = share(string(f, "userId", true));
       if (platform == null) {
@@ -500,7 +510,40 @@ public final class SimulationRun {
           throw new IllegalArgumentException("\"zone\" " + quote(zone) + " is not a time zone id such as Asia/Tehran");
         }
       }
-      return new DeviceRecord(at, n, d.build(), platform, token);
+      return new DeviceRecord(at, n, d.build(), platform, token, answers(f.get("answers")));
+    }
+
+    /**
+     * A device's scripted answers: {@code accepted}, {@code rejected}, {@code dead} (rejected, the
+     * token is dead), {@code retry} or {@code retry PT30S} (with a retry-after).
+     */
+    private static List<SendResult> answers(Object value) {
+      if (value == null) {
+        return List.of();
+      }
+      if (!(value instanceof List<?> list)) {
+        throw new IllegalArgumentException("\"answers\" must be a list such as [\"retry\", \"accepted\"], was "
+            + quote(value));
+      }
+      List<SendResult> out = new ArrayList<>(list.size());
+      for (Object a : list) {
+        String s = a instanceof String str ? str.trim() : null;
+        if ("accepted".equals(s)) {
+          out.add(SendResult.accepted(null));
+        } else if ("rejected".equals(s)) {
+          out.add(SendResult.rejected("rejected (scripted)", false));
+        } else if ("dead".equals(s)) {
+          out.add(SendResult.rejected("token dead (scripted)", true));
+        } else if ("retry".equals(s)) {
+          out.add(SendResult.retry("retry (scripted)", null));
+        } else if (s != null && s.startsWith("retry ")) {
+          out.add(SendResult.retry("retry (scripted)", Checks.duration("answers retry-after", s.substring(6).trim())));
+        } else {
+          throw new IllegalArgumentException("\"answers\" item " + quote(a) + " is not one of accepted, rejected,"
+              + " dead, retry or \"retry PT30S\" (a retry-after)");
+        }
+      }
+      return List.copyOf(out);
     }
 
     private Record user(Map<String, Object> f, long n) {

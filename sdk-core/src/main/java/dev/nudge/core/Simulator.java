@@ -22,7 +22,8 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Replays a campaign's life on a virtual clock through the real engine (same rule index,
  * scheduler, policy and renderer, the in-memory store), behind {@link SimulationRun} and the
- * {@code simulate} tool. Every device accepts every notification.
+ * {@code simulate} tool. Every device accepts every notification, unless its answers were
+ * scripted ({@link #answerNext}); retries then wait the backoff without jitter, so a run repeats.
  *
  * <p>Apply records in time order: {@link #advanceTo(Instant)} first resolves, each at its own due
  * time, every reminder due strictly before the record's time; then apply the record. Reminders
@@ -34,6 +35,7 @@ public final class Simulator implements AutoCloseable {
       CompletableFuture.completedFuture(SendResult.accepted(null));
 
   private final TestClock clock;
+  private final java.util.Map<String, java.util.Deque<SendResult>> answers = new java.util.HashMap<>();
   private final Nudge nudge;
   private final Duration horizon;
 
@@ -58,7 +60,9 @@ public final class Simulator implements AutoCloseable {
 
         @Override
         public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-          return ACCEPTED;
+          java.util.Deque<SendResult> next = answers.get(Resolver.deviceKey(device));
+          SendResult scripted = next == null ? null : next.poll();
+          return scripted == null ? ACCEPTED : CompletableFuture.completedFuture(scripted);
         }
       });
     }
@@ -125,6 +129,14 @@ public final class Simulator implements AutoCloseable {
     if (t.isAfter(clock.instant())) {
       clock.set(t);
     }
+  }
+
+  /**
+   * Scripts the answers of the next sends to a device, in order; once they are used up the device
+   * accepts again. Replaces what was scripted for it before.
+   */
+  public void answerNext(Platform platform, String token, java.util.List<SendResult> results) {
+    answers.put(platform.name() + ':' + token, new java.util.ArrayDeque<>(results));
   }
 
   /** Tracks an event at the current time (its own {@code occurredAt}, if set, is kept). */

@@ -35,9 +35,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * The exact boundaries of resolving a due reminder ({@code SEMANTICS.md}, "Resolving a due
- * reminder"), each through the live engine on a test clock and, where the simulator can play it
- * (it accepts every send, so retries cannot be played there), through {@code simulate} with its
- * exact output lines: quiet hours on both New York clock changes of 2026, a second deferral that
+ * reminder"), each through the live engine on a test clock and through {@code simulate} with its
+ * exact output lines (retries there from devices whose answers the log scripts): quiet hours on both New York clock changes of 2026, a second deferral that
  * runs past the expiry after the user's zone changed, expiry at exactly the window's end, and the
  * instants reported for retried sends. A test that would loop forever fails on its timeout.
  */
@@ -249,6 +248,32 @@ class ResolveBoundariesTest {
       assertThat(attempts.get()).isGreaterThan(2);
       assertThat(nudge.stats("cart").step(0).expired()).isEqualTo(1);
     }
+  }
+
+  /**
+   * Simulated, retries wait the backoff without jitter (1 s, 2 s, 4 s, ... from the due time), so
+   * the output repeats: the tries at +1, +3, +7, +15, +31, +63, +127 and +255 s, then the last
+   * one at the expiry, +300 s, where the reminder ends.
+   */
+  @Test
+  void aRetriedSendExpiresAtItsExpiryInstantAndNotBeforeSimulated() {
+    String c = campaign("cart", "cart_add", "\"policy\": {\"expireAfter\": \"PT5M\"},", step("PT10M", "T", "b"));
+    String busy = ", \"answers\": [" + String.join(", ", java.util.Collections.nCopies(12, "\"retry\"")) + "]";
+    var sim = simulate(campaigns(c), null,
+        ios("09:00", "u1", "t1", busy),
+        event("10:00", "cart_add", "u1", ""));
+    assertThat(sim.lines()).containsExactly(expired("10:15", "cart", 0, "u1", "", "10:10"));
+  }
+
+  @Test
+  void aSendAcceptedOnARetryIsReportedWhenADeviceAcceptedItSimulated() {
+    String c = campaign("cart", "cart_add", "", step("PT10M", "T", "b") + ", " + step("PT1H", "Next", "b"));
+    var sim = simulate(campaigns(c), null,
+        ios("09:00", "u1", "t1", ", \"answers\": [\"retry PT30S\"]"),
+        event("10:00", "cart_add", "u1", ""));
+    assertThat(sim.lines()).containsExactly(
+        sent("2026-03-01T10:10:30Z", "cart", 0, "u1", "", "10:10", 1, "T", "b"),
+        sent("2026-03-01T11:10:30Z", "cart", 1, "u1", "", "2026-03-01T11:10:30Z", 1, "Next", "b"));
   }
 
   @Test
