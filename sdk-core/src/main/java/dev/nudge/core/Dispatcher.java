@@ -218,15 +218,22 @@ final class Dispatcher {
       if (f == null) {
         f = CompletableFuture.completedFuture(null);
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (thrown.add(send.transport.platform())) { // once per transport: it is a programming error
         LOG.log(System.Logger.Level.WARNING, "the " + send.transport.platform() + " transport threw from send();"
             + " the sends are retried (logged once)", e);
       }
-      f = CompletableFuture.failedFuture(e);
+      send.finish(SendResult.retry("the transport threw " + e, null)); // the slot is freed either way
+      if (e instanceof VirtualMachineError vm) {
+        throw vm;
+      }
+      return;
     }
     if (!f.isDone()) {
       send.armTimeout();
+      if (f.isDone()) {
+        send.cancelTimeout(); // answered meanwhile
+      }
     }
     f.whenComplete((result, error) -> {
       if (error != null || result == null) {
@@ -261,14 +268,18 @@ final class Dispatcher {
       }
     }
 
-    void finish(SendResult answer) {
-      if (!finished.compareAndSet(false, true)) {
-        return; // answered after its timeout (or timed out after its answer): the first one counts
-      }
+    void cancelTimeout() {
       ClockScheduler.Scheduled t = timeout;
       if (t != null) {
         t.cancel();
       }
+    }
+
+    void finish(SendResult answer) {
+      if (!finished.compareAndSet(false, true)) {
+        return; // answered after its timeout (or timed out after its answer): the first one counts
+      }
+      cancelTimeout();
       inFlight.decrementAndGet();
       pump();
       result.complete(answer);

@@ -8,7 +8,7 @@ package dev.nudge.core;
 final class EngineFault extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  EngineFault(RuntimeException cause) {
+  EngineFault(Throwable cause) {
     super("the engine failed inside a unit of work: " + cause, cause);
   }
 

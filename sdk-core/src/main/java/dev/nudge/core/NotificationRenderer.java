@@ -33,7 +33,7 @@ final class NotificationRenderer {
    * @param missingValue whether some device's variant has a placeholder with no value
    * @param error what the template renderer threw, or {@code null}
    */
-  record Rendered(List<Target> targets, boolean missingValue, RuntimeException error) {
+  record Rendered(List<Target> targets, boolean missingValue, Throwable error) {
     static final Rendered NONE = new Rendered(List.of(), false, null);
 
     /** The targets still to try: all of them on the first attempt, else those still pending. */
@@ -66,7 +66,10 @@ final class NotificationRenderer {
       Instant now, Instant expiry) {
     try {
       return renderAll(c, r, devices, attributes, now, expiry);
-    } catch (RuntimeException e) { // a host's TemplateRenderer failed: data for the decision
+    } catch (RuntimeException | Error e) { // a host's TemplateRenderer failed: data for the decision
+      if (e instanceof VirtualMachineError vm) {
+        throw vm;
+      }
       return new Rendered(List.of(), false, e);
     }
   }

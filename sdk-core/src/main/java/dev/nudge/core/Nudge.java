@@ -108,7 +108,7 @@ public final class Nudge implements AutoCloseable {
         ? b.pollInterval.multipliedBy(2) : Duration.ofSeconds(10);
     this.resolver = new Resolver(clock, store, rules, listeners, ids, dispatcher, delivery, timer, outage,
         new Resolver.Settings(b.instanceId, lateness, b.maxRetryWindow, b.globalCap));
-    this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners, delivery,
+    this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }
 
@@ -570,10 +570,11 @@ public final class Nudge implements AutoCloseable {
     }
 
     /**
-     * How long a transport may take to answer one send (default 60s, on the engine's clock). A
-     * send with no answer by then frees its in-flight slot and is tried again like a
-     * {@code SendResult.retry}; a late answer is ignored. It keeps a transport whose future never
-     * completes from holding up delivery.
+     * How long a transport's future may take to answer one send (default 60s, on the engine's
+     * clock, counted from when {@code send} returned it). A send with no answer by then frees its
+     * in-flight slot and is tried again like a {@code SendResult.retry}; a late answer is ignored.
+     * It keeps a future that never completes from holding up delivery; a {@code send} that blocks
+     * forever keeps its delivery worker (give the transport's own client a timeout).
      */
     public Builder sendTimeout(Duration timeout) {
       this.sendTimeout = Checks.once(given, "sendTimeout", Checks.positive("sendTimeout", timeout));

@@ -108,7 +108,7 @@ final class Resolver {
       CompletableFuture<Decision> f;
       try {
         f = decide(r);
-      } catch (RuntimeException e) { // the store could not be read
+      } catch (RuntimeException | Error e) { // the store could not be read, or the engine failed
         f = CompletableFuture.failedFuture(e);
       } finally {
         // The unit is handed to the store (which applies one user's units in call order): the
@@ -348,7 +348,7 @@ final class Resolver {
     Function<UserState, T> guarded = state -> {
       try {
         return work.apply(state);
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | AssertionError | LinkageError e) {
         throw new EngineFault(e);
       }
     };
@@ -361,7 +361,10 @@ final class Resolver {
     long ticket = outage.ticket();
     try {
       tried = store.atomically(r.userId(), work);
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
+      if (e instanceof VirtualMachineError vm) {
+        throw vm;
+      }
       tried = CompletableFuture.failedFuture(e);
     }
     return tried.handle((value, error) -> {
@@ -403,10 +406,12 @@ final class Resolver {
           try {
             workers.execute(retry);
           } catch (RejectedExecutionException closing) {
+            outage.doneWaiting();
             again.completeExceptionally(error);
           }
         });
       } catch (RejectedExecutionException closing) {
+        outage.doneWaiting();
         again.completeExceptionally(error);
       }
       return again;

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -36,13 +35,16 @@ final class Scheduler implements AutoCloseable {
   private final ReminderStore store;
   private final RuleIndex rules;
   private final Listeners listeners;
-  /** Where timed work that calls the store runs: never the timer's own thread. */
-  private final Executor workers;
   private final Resolver resolver;
   private final ClockScheduler timer;
   private final StoreOutage outage;
   private final Settings settings;
   private final ExecutorService loop = Executors.newSingleThreadExecutor(named("nudge-scheduler"));
+  /**
+   * Heartbeats and housekeeping: a thread of their own, so lease renewals never wait behind the
+   * sends they protect (a blocking transport may occupy every delivery worker).
+   */
+  private final ExecutorService upkeep = Executors.newSingleThreadExecutor(named("nudge-upkeep"));
   private final AtomicBoolean queued = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   /** Longest pause between polls after consecutive failed runs. */
@@ -57,10 +59,9 @@ final class Scheduler implements AutoCloseable {
   private final Map<String, Reminder> claimed = new ConcurrentHashMap<>();
 
   Scheduler(Clock clock, ReminderStore store, RuleIndex rules, Resolver resolver, ClockScheduler timer,
-      StoreOutage outage, Listeners listeners, Executor workers, Settings settings) {
+      StoreOutage outage, Listeners listeners, Settings settings) {
     this.clock = clock;
     this.listeners = listeners;
-    this.workers = workers;
     this.rules = rules;
     this.store = store;
     this.resolver = resolver;
@@ -82,7 +83,7 @@ final class Scheduler implements AutoCloseable {
     pollInterval = interval;
     Instant now = clock.instant();
     Duration beat = settings.lease().dividedBy(3);
-    periodic.add(new Every(HOUSEKEEPING, () -> workers.execute(() -> {
+    periodic.add(new Every(HOUSEKEEPING, () -> upkeep.execute(() -> {
       try {
         housekeeping.run();
       } catch (RuntimeException e) {
@@ -90,7 +91,7 @@ final class Scheduler implements AutoCloseable {
       }
     })).start(now.plus(HOUSEKEEPING))); // a host defines its campaigns right after start()
     periodic.add(new Every(interval, this::poll).start(now));
-    periodic.add(new Every(beat.isZero() ? Duration.ofMillis(1) : beat, () -> workers.execute(this::heartbeat))
+    periodic.add(new Every(beat.isZero() ? Duration.ofMillis(1) : beat, () -> upkeep.execute(this::heartbeat))
         .start(now.plus(beat)));
   }
 
@@ -256,6 +257,7 @@ final class Scheduler implements AutoCloseable {
 
   void close(Duration grace) {
     closed.set(true);
+    upkeep.shutdown();
     periodic.forEach(Every::cancel);
     loop.shutdown();
     try {

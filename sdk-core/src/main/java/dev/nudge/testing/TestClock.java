@@ -25,6 +25,8 @@ public final class TestClock extends Clock implements ClockScheduler {
   private long sequence;
   /** One mover runs tasks at a time, so they run in order; a task may schedule more (reentrant). */
   private final ReentrantLock runner = new ReentrantLock();
+  /** A task's failure while running due tasks for {@link #schedule}, thrown by the next move. */
+  private RuntimeException pendingFailure; // guarded by runner
 
   /** A clock showing {@code start}. */
   public TestClock(Instant start) {
@@ -41,7 +43,13 @@ public final class TestClock extends Clock implements ClockScheduler {
    * forward runs the scheduled tasks due on the way, each with the clock at its own instant.
    */
   public void set(Instant instant) {
-    moveTo(Objects.requireNonNull(instant, "instant"));
+    Objects.requireNonNull(instant, "instant");
+    runner.lock();
+    try {
+      moveTo(instant, !instant.isBefore(now));
+    } finally {
+      runner.unlock();
+    }
   }
 
   /**
@@ -50,38 +58,38 @@ public final class TestClock extends Clock implements ClockScheduler {
    */
   public Instant advance(Duration duration) {
     Objects.requireNonNull(duration, "duration");
-    Instant target;
-    synchronized (this) {
-      target = now.plus(duration);
-    }
-    moveTo(target);
-    return target;
-  }
-
-  private void moveTo(Instant target) {
-    runner.lock();
+    runner.lock(); // read "now" and move from it as one: no other mover in between
     try {
-      RuntimeException failure = null;
-      while (true) {
-        Task next;
-        synchronized (this) {
-          next = tasks.peek();
-          if (next == null || next.at.isAfter(target)) {
-            now = target;
-            break;
-          }
-          tasks.poll();
-          if (next.at.isAfter(now)) {
-            now = next.at;
-          }
-        }
-        failure = run(next, failure);
-      }
-      if (failure != null) {
-        throw failure;
-      }
+      Instant target = now.plus(duration);
+      moveTo(target, true);
+      return now;
     } finally {
       runner.unlock();
+    }
+  }
+
+  /** Runs the tasks due up to {@code target}, then stands at it; the caller holds the runner. */
+  private void moveTo(Instant target, boolean forward) {
+    RuntimeException failure = pendingFailure;
+    pendingFailure = null;
+    while (true) {
+      Task next;
+      synchronized (this) {
+        next = tasks.peek();
+        if (next == null || next.at.isAfter(target)) {
+          // Never back behind where a task moved it (a move started from inside a task).
+          now = forward && now.isAfter(target) ? now : target;
+          break;
+        }
+        tasks.poll();
+        if (next.at.isAfter(now)) {
+          now = next.at;
+        }
+      }
+      failure = run(next, failure);
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -128,9 +136,19 @@ public final class TestClock extends Clock implements ClockScheduler {
     };
   }
 
-  /** Runs every task due at the current instant, including tasks they schedule for it. */
+  /**
+   * Runs every task due at the current instant, for a task scheduled at or before it. A failure
+   * of one of them is kept for the next move of the clock rather than thrown at the scheduler.
+   */
   private void runDue() {
-    moveTo(instant());
+    runner.lock();
+    try {
+      moveTo(now, true);
+    } catch (RuntimeException e) {
+      pendingFailure = e;
+    } finally {
+      runner.unlock();
+    }
   }
 
   @Override

@@ -188,6 +188,75 @@ class ResolveFailuresTest {
     }
   }
 
+  @Test
+  void leasesAreRenewedWhileEveryDeliveryWorkerIsBlockedInATransport() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    AtomicInteger blocked = new AtomicInteger();
+    List<Instant> renewedUntil = new CopyOnWriteArrayList<>();
+    InMemoryStore memory = new InMemoryStore(clock, Duration.ofDays(7));
+    dev.nudge.spi.NudgeStore store = (dev.nudge.spi.NudgeStore) java.lang.reflect.Proxy.newProxyInstance(
+        getClass().getClassLoader(), new Class<?>[] {dev.nudge.spi.NudgeStore.class}, (proxy, method, args) -> {
+          try {
+            Object result = method.invoke(memory, args);
+            if (method.getName().equals("renewLeases") && (Integer) result > 0) {
+              renewedUntil.add((Instant) args[2]);
+            }
+            return result;
+          } catch (java.lang.reflect.InvocationTargetException e) {
+            throw e.getCause();
+          }
+        });
+    Duration lease = Duration.ofSeconds(3);
+    try (Nudge nudge = engine(transport(n -> {
+      blocked.incrementAndGet();
+      try {
+        release.await(); // a host's blocking client, stuck
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return CompletableFuture.completedFuture(SendResult.accepted(null));
+    })).store(store).threads(2).lease(lease).pollInterval(Duration.ofSeconds(1))
+        .sendTimeout(Duration.ofHours(1)).shutdownGrace(Duration.ofSeconds(5)).build()) {
+      nudge.define(twoSteps());
+      for (int u = 0; u < 2; u++) {
+        nudge.registerDevice(Device.of("u" + u, Platform.IOS, "t" + u).build());
+        nudge.trackAndWait(Event.named("cart_add").user("u" + u).build());
+      }
+      clock.advance(Duration.ofMinutes(2));
+      nudge.start();
+      awaitTrue(() -> blocked.get() == 2); // both workers are stuck in send()
+
+      Instant later = clock.advance(Duration.ofMinutes(1));
+      awaitTrue(() -> renewedUntil.stream().anyMatch(until -> until.isAfter(later)));
+      assertThat(memory.claimDue(later, Set.of("cart"), 10, lease, "another-instance"))
+          .as("nothing to take over while the sends are in flight").isEmpty();
+      release.countDown();
+      awaitTrue(() -> reports.size() == 2);
+      assertThat(reports).allMatch(r -> r.outcome() == Outcome.SENT);
+    }
+  }
+
+  @Test
+  void aTransportThatThrowsAnErrorFreesItsSlotAndIsTriedAgain() throws Exception {
+    AtomicInteger sends = new AtomicInteger();
+    try (Nudge nudge = engine(transport(n -> {
+      if (sends.incrementAndGet() == 1) {
+        throw new AssertionError("a host's transport with a bug");
+      }
+      return CompletableFuture.completedFuture(SendResult.accepted(null));
+    })).maxInFlight(1).build()) {
+      nudge.define(twoSteps());
+      nudge.registerDevice(Device.of("u1", Platform.IOS, "t1").build());
+      nudge.trackAndWait(Event.named("cart_add").user("u1").build());
+      clock.advance(Duration.ofMinutes(2));
+      assertThat(nudge.runDue().get(10, TimeUnit.SECONDS)).isEqualTo(1);
+      clock.advance(Duration.ofMinutes(15));
+      nudge.runDue().get(10, TimeUnit.SECONDS);
+      assertThat(sends.get()).isEqualTo(2);
+      assertThat(reports).extracting(OutcomeReport::outcome).containsExactly(Outcome.SENT);
+    }
+  }
+
   // ---- helpers
 
   private Nudge.Builder engine(Transport transport) {
