@@ -5,8 +5,11 @@ import dev.nudge.OutcomeReport;
 
 /**
  * Observes the engine: every reminder outcome, every delivery attempt, every deactivated token
- * and every error. Called on engine threads; keep it fast and never block. An exception thrown by
- * a listener is logged and ignored.
+ * and every error. Called on the engine's one listener thread, in the order things happened,
+ * never on a store thread or a delivery worker; keep it fast and never block: the engine's
+ * {@code runDue()} completes only after its reports were delivered. A listener may call
+ * {@code track} or {@code remove} (they then do not wait for listeners), but not {@code runDue}.
+ * An exception thrown by a listener is counted and ignored; the first of each listener is logged.
  */
 public interface NudgeListener {
   /** A reminder reached its outcome (after the outcome was stored). */

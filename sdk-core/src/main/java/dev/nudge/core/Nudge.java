@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * each platform's {@link Transport}, with live statistics.
  *
  * <pre>{@code
- * try (Nudge nudge = Nudge.builder().transport(apns).transport(fcm).build().start()) {
- *   nudge.define(cartAbandonment);
+ * try (Nudge nudge = Nudge.builder().transport(apns).transport(fcm).build()) {
+ *   nudge.define(cartAbandonment); // define first: reminders of unknown campaigns are held
+ *   nudge.start();
  *   nudge.registerDevice(Device.of("u1", Platform.IOS, token).locale("fa-IR").build());
  *   nudge.track(Event.named("cart_add").user("u1").property("cart_id", "c1").build());
  * }
@@ -46,9 +47,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Thread-safe: every method may be called from any thread. {@link #start()} starts polling for
  * due reminders in the background; without it nothing is sent until {@link #runDue()} is called,
- * which is how tests drive the engine on a controlled clock.
- * {@link #close()} stops polling, lets in-flight sends finish, then closes the transports and
- * the store.
+ * which is how tests drive the engine on a controlled clock. Threads: the caller's validates and
+ * hands over; the store's run units of work (engine rules only); {@code nudge-scheduler} claims;
+ * {@code nudge-delivery-N} render, call transports and settle; {@code nudge-listener} tells the
+ * listeners; {@code nudge-upkeep} renews leases. {@link #close()} stops polling, lets in-flight
+ * sends finish, then closes the transports and the store.
  */
 public final class Nudge implements AutoCloseable {
   private final Clock clock;
