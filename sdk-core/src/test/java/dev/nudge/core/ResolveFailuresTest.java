@@ -38,6 +38,9 @@ import org.junit.jupiter.api.Timeout;
 class ResolveFailuresTest {
   private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
+  private static final Object CHANGES = new Object();
+  private static long version;
+
   private final TestClock clock = new TestClock(T0);
   private final List<OutcomeReport> reports = new CopyOnWriteArrayList<>();
 
@@ -200,6 +203,7 @@ class ResolveFailuresTest {
             Object result = method.invoke(memory, args);
             if (method.getName().equals("renewLeases") && (Integer) result > 0) {
               renewedUntil.add((Instant) args[2]);
+              changed();
             }
             return result;
           } catch (java.lang.reflect.InvocationTargetException e) {
@@ -209,6 +213,7 @@ class ResolveFailuresTest {
     Duration lease = Duration.ofSeconds(3);
     try (Nudge nudge = engine(transport(n -> {
       blocked.incrementAndGet();
+      changed();
       try {
         release.await(); // a host's blocking client, stuck
       } catch (InterruptedException e) {
@@ -264,6 +269,7 @@ class ResolveFailuresTest {
       @Override
       public void onOutcome(OutcomeReport report) {
         reports.add(report);
+        changed();
       }
     });
   }
@@ -288,18 +294,45 @@ class ResolveFailuresTest {
 
       @Override
       public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-        return answer.answer(notification);
+        try {
+          return answer.answer(notification);
+        } finally {
+          changed();
+        }
       }
     };
   }
 
-  /** Waits for what the engine's own threads bring about (not for time to pass). */
-  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime() - deadline).as("timed out").isNegative();
-      Thread.onSpinWait();
-      Thread.sleep(1);
+  /** Something a waiting test reads may have changed (a send, a report, a renewal). */
+  private static void changed() {
+    synchronized (CHANGES) {
+      version++;
+      CHANGES.notifyAll();
     }
   }
+
+  /**
+   * Waits for what the engine's own threads bring about: the condition is checked again each
+   * time {@link #changed()} is called, never on a timer (the deadline only bounds a broken run).
+   */
+  private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (true) {
+      long seen;
+      synchronized (CHANGES) {
+        seen = version;
+      }
+      if (condition.getAsBoolean()) {
+        return;
+      }
+      synchronized (CHANGES) {
+        while (version == seen) {
+          long left = deadline - System.nanoTime();
+          assertThat(left).as("timed out waiting").isPositive();
+          CHANGES.wait(Math.max(1, left / 1_000_000));
+        }
+      }
+    }
+  }
+
 }

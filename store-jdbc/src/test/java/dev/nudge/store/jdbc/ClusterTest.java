@@ -93,7 +93,7 @@ class ClusterTest {
         String instance = "node-" + (e + 1);
         engines.add(Nudge.builder()
             .store(JdbcStore.builder(pool(url)).tablePrefix(PREFIX).build())
-            .transport(new PacedTransport(Duration.ZERO, 0, (device, n) -> {
+            .transport(GatedTransport.open((device, n) -> {
               sendsPerReminder.computeIfAbsent(n.reminderId(), id -> new AtomicInteger()).incrementAndGet();
               mine.increment();
             }))
@@ -101,6 +101,11 @@ class ClusterTest {
               @Override
               public void onError(String context, Throwable error) {
                 errors.add(instance + ": " + context + ": " + error);
+              }
+
+              @Override
+              public void onOutcome(dev.nudge.OutcomeReport report) {
+                Await.changed(); // a reminder fewer pending
               }
             })
             .instanceId(instance)

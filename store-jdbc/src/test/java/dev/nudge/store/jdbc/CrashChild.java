@@ -12,18 +12,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.postgresql.ds.PGConnectionPoolDataSource;
 
 /**
  * The instance {@link CrashRecoveryTest} kills: a started engine on PostgreSQL whose transport
- * takes about 2 ms per send on two threads and appends {@code D <reminderId> <collapseId>} to a
- * file for each delivery, and {@code S <userId>} for each {@code SENT} outcome. Each line is one
- * unbuffered write, so what the kernel has survives {@code kill -9}.
+ * accepts the first N sends, appending {@code D <reminderId> <collapseId>} to a file for each,
+ * then holds every later send open and prints {@code holding}: the parent kills it then, in the
+ * middle of its run, with sends in flight. {@code S <userId>} is appended for each {@code SENT}
+ * outcome. Each line is one unbuffered write, so what the kernel has survives {@code kill -9}.
  *
- * <p>Arguments: the PostgreSQL JDBC URL, the table prefix, the file. Exits on its own after
- * two minutes, so that a parent that died cannot leave it running.
+ * <p>Arguments: the PostgreSQL JDBC URL, the table prefix, the file, N. Exits on its own when its
+ * standard input closes, so that a parent that died cannot leave it running.
  */
 public final class CrashChild {
   static final String CAMPAIGN = "crash";
@@ -40,8 +40,10 @@ public final class CrashChild {
         StandardOpenOption.APPEND)) {
       Nudge nudge = Nudge.builder()
           .store(JdbcStore.builder(pool).tablePrefix(args[1]).build())
-          .transport(new PacedTransport(Duration.ofMillis(2), 2,
-              (device, n) -> line(log, "D " + n.reminderId() + " " + n.collapseId())))
+          .transport(GatedTransport.acceptingFirst(Integer.parseInt(args[3]), () -> {
+            System.out.println("holding");
+            System.out.flush();
+          }, (device, n) -> line(log, "D " + n.reminderId() + " " + n.collapseId())))
           .listener(new NudgeListener() {
             @Override
             public void onOutcome(OutcomeReport report) {
@@ -57,8 +59,10 @@ public final class CrashChild {
       nudge.define(Shoppers.campaign(CAMPAIGN));
       nudge.start();
       System.out.println("started");
-      TimeUnit.MINUTES.sleep(2);
-      System.out.println("not killed within two minutes; exiting");
+      while (System.in.read() >= 0) {
+        // the parent never writes; its end closes when it exits
+      }
+      System.out.println("the parent went away; exiting");
       System.exit(2);
     }
   }

@@ -53,7 +53,13 @@ class HeartbeatTest {
             @Override
             public CompletableFuture<SendResult> send(Device device, RenderedNotification n) {
               sends.incrementAndGet();
+              Await.changed();
               return answer; // answered when the test says so
+            }
+          }).listener(new dev.nudge.spi.NudgeListener() {
+            @Override
+            public void onOutcome(dev.nudge.OutcomeReport report) {
+              Await.changed(); // settled
             }
           }).build()) {
         nudge.define(Shoppers.campaign("slow"));
@@ -93,6 +99,7 @@ class HeartbeatTest {
           }
           if (method.getName().equals("renewLeases") && (Integer) result > 0) {
             renewedUntil.add((Instant) args[2]);
+            Await.changed();
           }
           return result;
         });

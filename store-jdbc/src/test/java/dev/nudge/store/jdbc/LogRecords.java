@@ -41,6 +41,7 @@ final class LogRecords extends Handler implements AutoCloseable {
   public void publish(LogRecord record) {
     if (isLoggable(record)) {
       records.add(record);
+      Await.changed();
     }
   }
 

@@ -49,6 +49,7 @@ class PipelineThreadsTest {
     Transport holding = transport(Platform.IOS, (device, n) -> {
       CompletableFuture<SendResult> answer = new CompletableFuture<>();
       held.add(answer);
+      Await.changed();
       return answer; // answered when the test says so
     });
     try (Nudge nudge = Nudge.builder().clock(clock).store(JdbcStore.h2InMemory("held-open"))

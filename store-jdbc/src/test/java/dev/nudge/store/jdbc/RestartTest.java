@@ -73,10 +73,8 @@ class RestartTest {
       assertThat(log.messages()).as("no alarm while the host is still defining its campaigns").isEmpty();
 
       after.define(Shoppers.campaign("cart"));
-      Await.until("every cart reminder is sent", Duration.ofSeconds(40), () -> {
-        clock.advance(Duration.ofMillis(100));
-        return outcomes.size() >= DUE;
-      }, () -> outcomes.size() + " outcomes");
+      // Runs of due reminders take turns: this one starts after any poll's run and resolves the rest.
+      after.runDue().join();
       assertThat(outcomes).hasSize(DUE).allMatch(r -> r.outcome() == Outcome.SENT);
       assertThat(ios.deliveries()).hasSize(DUE);
       assertThat(after.stats("cart").step(0).cancelled()).isZero();
