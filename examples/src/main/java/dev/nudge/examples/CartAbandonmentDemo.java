@@ -15,7 +15,7 @@ import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
-import dev.nudge.core.InMemoryStore;
+import dev.nudge.store.memory.InMemoryStore;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.store.jdbc.JdbcStore;

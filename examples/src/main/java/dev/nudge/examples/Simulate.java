@@ -4,7 +4,7 @@ import dev.nudge.Campaign;
 import dev.nudge.CampaignSet;
 import dev.nudge.CampaignStats;
 import dev.nudge.StepStats;
-import dev.nudge.core.Campaigns;
+import dev.nudge.json.Campaigns;
 import dev.nudge.core.SimulationRun;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.store.memory.InMemoryStore;
 import dev.nudge.Campaign;
 import dev.nudge.CampaignStats;
 import dev.nudge.Device;

@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.json.Campaigns;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
@@ -15,6 +16,7 @@ import dev.nudge.Source;
 import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
 import dev.nudge.internal.Checks;
+import dev.nudge.internal.JsonNumbers;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.SendResult;
 import java.io.BufferedReader;
@@ -696,7 +698,7 @@ public final class SimulationRun {
           return in.nextString();
         }
         case NUMBER -> {
-          return Campaigns.number(in.nextString());
+          return JsonNumbers.of(in.nextString());
         }
         case BOOLEAN -> {
           return in.nextBoolean();

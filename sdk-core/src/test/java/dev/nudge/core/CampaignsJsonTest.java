@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.json.Campaigns;
 import static java.time.Duration.ofDays;
 import static java.time.Duration.ofHours;
 import static java.time.Duration.ofMinutes;

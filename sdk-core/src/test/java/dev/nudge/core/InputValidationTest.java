@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.store.memory.InMemoryStore;
 import static java.time.Duration.ofHours;
 import static java.time.Duration.ofMinutes;
 import static org.assertj.core.api.Assertions.assertThat;

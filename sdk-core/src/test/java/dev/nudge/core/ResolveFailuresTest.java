@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.store.memory.InMemoryStore;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nudge.Campaign;

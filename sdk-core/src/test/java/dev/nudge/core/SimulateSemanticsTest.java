@@ -1,5 +1,6 @@
 package dev.nudge.core;
 
+import dev.nudge.json.Campaigns;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;

@@ -1,6 +1,6 @@
 package dev.nudge.spi;
 
-import dev.nudge.core.InMemoryStore;
+import dev.nudge.store.memory.InMemoryStore;
 import java.time.Clock;
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.nudge.core;
+package dev.nudge.store.memory;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

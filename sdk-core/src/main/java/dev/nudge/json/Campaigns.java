@@ -1,4 +1,4 @@
-package dev.nudge.core;
+package dev.nudge.json;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
@@ -21,6 +21,7 @@ import dev.nudge.QuietHours;
 import dev.nudge.Reentry;
 import dev.nudge.Step;
 import dev.nudge.internal.Checks;
+import dev.nudge.internal.JsonNumbers;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
@@ -34,7 +35,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * Campaigns as JSON: reads and writes the campaigns file of the {@code simulate} tool and of
@@ -74,7 +74,6 @@ public final class Campaigns {
   private static final Set<String> QUIET_FIELDS = fields("start", "end");
   private static final Set<String> CAP_FIELDS = fields("max", "per");
   private static final Set<String> GOAL_FIELDS = fields("event", "within");
-  private static final Pattern INTEGER = Pattern.compile("-?\\d{1,19}");
 
   private Campaigns() {}
 
@@ -607,7 +606,7 @@ public final class Campaigns {
         return new JsonPrimitive(in.nextString());
       }
       case NUMBER -> {
-        return new JsonPrimitive(number(in.nextString()));
+        return new JsonPrimitive(JsonNumbers.of(in.nextString()));
       }
       case BOOLEAN -> {
         return new JsonPrimitive(in.nextBoolean());
@@ -619,18 +618,6 @@ public final class Campaigns {
       default -> throw new IllegalArgumentException("not valid JSON: unexpected " + in.peek() + " at "
           + jsonPath(in.getPath()));
     }
-  }
-
-  /** A JSON number as a {@code Long} when it is whole and fits, else a {@code Double}. */
-  static Number number(String literal) {
-    if (INTEGER.matcher(literal).matches()) {
-      try {
-        return Long.parseLong(literal);
-      } catch (NumberFormatException tooBig) {
-        // falls through to a double
-      }
-    }
-    return Double.parseDouble(literal);
   }
 
   /** Gson's message without its trailing link to the troubleshooting guide. */
