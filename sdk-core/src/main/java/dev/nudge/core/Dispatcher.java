@@ -213,6 +213,7 @@ final class Dispatcher {
 
   private void call(Send send) {
     CompletableFuture<SendResult> f;
+    Instant handedOver = clock.instant();
     try {
       f = send.transport.send(send.device, send.notification);
       if (f == null) {
@@ -230,7 +231,7 @@ final class Dispatcher {
       return;
     }
     if (!f.isDone()) {
-      send.armTimeout();
+      send.armTimeout(handedOver);
       if (f.isDone()) {
         send.cancelTimeout(); // answered meanwhile
       }
@@ -259,9 +260,10 @@ final class Dispatcher {
       this.notification = notification;
     }
 
-    void armTimeout() {
+    /** Arms the timeout from the instant the send was handed to the transport (past instants fire at once). */
+    void armTimeout(Instant handedOver) {
       try {
-        timeout = timer.schedule(clock.instant().plus(sendTimeout), () -> finish(SendResult.retry(
+        timeout = timer.schedule(handedOver.plus(sendTimeout), () -> finish(SendResult.retry(
             "no answer from the " + transport.platform() + " transport within " + sendTimeout, null)));
       } catch (RejectedExecutionException e) {
         // closing: the transport's own answer finishes it

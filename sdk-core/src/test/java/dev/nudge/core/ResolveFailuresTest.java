@@ -134,6 +134,8 @@ class ResolveFailuresTest {
 
       assertThat(nudge.runDue().get(10, TimeUnit.SECONDS)).isEqualTo(1);
       assertThat(nested).containsExactly("u1 cancelled 1");
+      // The nested track's own report is told after the listener call that made it returns.
+      awaitTrue(() -> reports.stream().anyMatch(r -> r.campaign().equals("promo")));
       assertThat(reports).extracting(OutcomeReport::campaign, OutcomeReport::outcome).contains(
           org.assertj.core.groups.Tuple.tuple("promo", Outcome.CANCELLED));
     }
