@@ -21,7 +21,9 @@ import java.util.Optional;
  */
 public final class Message {
   private final String title;
+  private final String subtitle;
   private final String body;
+  private final boolean dataOnly;
   private final String deepLink;
   private final String imageUrl;
   private final Map<String, String> data;
@@ -30,11 +32,16 @@ public final class Message {
   private final String collapseKey;
   private final Duration ttl;
   private final Priority priority;
+  private final String category;
+  private final String threadId;
+  private final InterruptionLevel interruptionLevel;
   private final Map<String, Message> locales;
 
   private Message(Builder b) {
     this.title = b.title;
+    this.subtitle = b.subtitle;
     this.body = b.body;
+    this.dataOnly = b.dataOnly;
     this.deepLink = b.deepLink;
     this.imageUrl = b.imageUrl;
     this.data = Collections.unmodifiableMap(new LinkedHashMap<>(b.data));
@@ -43,6 +50,9 @@ public final class Message {
     this.collapseKey = b.collapseKey;
     this.ttl = b.ttl;
     this.priority = b.priority;
+    this.category = b.category;
+    this.threadId = b.threadId;
+    this.interruptionLevel = b.interruptionLevel;
     this.locales = Collections.unmodifiableMap(new LinkedHashMap<>(b.locales));
   }
 
@@ -56,14 +66,36 @@ public final class Message {
     return new Builder();
   }
 
+  /**
+   * Starts a data-only message: nothing is shown, the app receives the {@link Builder#data data}
+   * in the background (APNs {@code apns-push-type: background} with {@code content-available},
+   * which Apple requires to be sent at priority 5; an FCM message without a notification block).
+   * It needs at least one data entry and takes no title, subtitle, body, image, sound or badge.
+   */
+  public static Builder dataOnly() {
+    Builder b = new Builder();
+    b.dataOnly = true;
+    return b;
+  }
+
   /** The title template. */
   public String title() {
     return title;
   }
 
+  /** The subtitle template (shown under the title on iOS), if any. */
+  public Optional<String> subtitle() {
+    return Optional.ofNullable(subtitle);
+  }
+
   /** The body template. */
   public String body() {
     return body;
+  }
+
+  /** Whether this is a data-only (background) message: see {@link #dataOnly()}. */
+  public boolean isDataOnly() {
+    return dataOnly;
   }
 
   /** The link opened when the notification is tapped (a template). */
@@ -106,6 +138,24 @@ public final class Message {
     return priority == null ? Priority.HIGH : priority;
   }
 
+  /**
+   * The notification category the app registered, which selects its action buttons (APNs
+   * {@code category}; FCM {@code click_action}).
+   */
+  public Optional<String> category() {
+    return Optional.ofNullable(category);
+  }
+
+  /** Notifications with the same thread id are grouped together on the device (APNs {@code thread-id}). */
+  public Optional<String> threadId() {
+    return Optional.ofNullable(threadId);
+  }
+
+  /** How urgently it may interrupt the user; unset means the platform's default (active). */
+  public Optional<InterruptionLevel> interruptionLevel() {
+    return Optional.ofNullable(interruptionLevel);
+  }
+
   /** Locale variants by BCP 47 tag ({@code fa}, {@code fa-IR}). */
   public Map<String, Message> locales() {
     return locales;
@@ -132,7 +182,9 @@ public final class Message {
   private Message over(Message base) {
     Builder b = new Builder();
     b.title = title != null ? title : base.title;
+    b.subtitle = subtitle != null ? subtitle : base.subtitle;
     b.body = body != null ? body : base.body;
+    b.dataOnly = base.dataOnly;
     b.deepLink = deepLink != null ? deepLink : base.deepLink;
     b.imageUrl = imageUrl != null ? imageUrl : base.imageUrl;
     b.data.putAll(base.data);
@@ -142,12 +194,18 @@ public final class Message {
     b.collapseKey = collapseKey != null ? collapseKey : base.collapseKey;
     b.ttl = ttl != null ? ttl : base.ttl;
     b.priority = priority != null ? priority : base.priority;
+    b.category = category != null ? category : base.category;
+    b.threadId = threadId != null ? threadId : base.threadId;
+    b.interruptionLevel = interruptionLevel != null ? interruptionLevel : base.interruptionLevel;
     return new Message(b);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof Message m && Objects.equals(title, m.title) && Objects.equals(body, m.body)
+        && Objects.equals(subtitle, m.subtitle) && dataOnly == m.dataOnly
+        && Objects.equals(category, m.category) && Objects.equals(threadId, m.threadId)
+        && interruptionLevel == m.interruptionLevel
         && Objects.equals(deepLink, m.deepLink) && Objects.equals(imageUrl, m.imageUrl)
         && data.equals(m.data) && Objects.equals(sound, m.sound) && Objects.equals(badge, m.badge)
         && Objects.equals(collapseKey, m.collapseKey) && Objects.equals(ttl, m.ttl)
@@ -156,18 +214,25 @@ public final class Message {
 
   @Override
   public int hashCode() {
-    return Objects.hash(title, body, deepLink, imageUrl, data, sound, badge, collapseKey, ttl, priority, locales);
+    return Objects.hash(title, subtitle, body, dataOnly, deepLink, imageUrl, data, sound, badge, collapseKey, ttl,
+        priority, category, threadId, interruptionLevel, locales);
   }
 
   @Override
   public String toString() {
-    return "Message{title=" + title + ", body=" + body + (locales.isEmpty() ? "" : ", locales=" + locales.keySet()) + "}";
+    return "Message{" + (dataOnly ? "dataOnly, data=" + data.keySet() : "title=" + title + ", body=" + body)
+        + (locales.isEmpty() ? "" : ", locales=" + locales.keySet()) + "}";
   }
 
   /** Builds a {@link Message}; not thread-safe. */
   public static final class Builder {
+    /** APNs' limit on {@code apns-collapse-id}, which a collapse key becomes. */
+    public static final int MAX_COLLAPSE_KEY_BYTES = 64;
+
     private String title;
+    private String subtitle;
     private String body;
+    private boolean dataOnly;
     private String deepLink;
     private String imageUrl;
     private final Map<String, String> data = new LinkedHashMap<>();
@@ -176,6 +241,9 @@ public final class Message {
     private String collapseKey;
     private Duration ttl;
     private Priority priority;
+    private String category;
+    private String threadId;
+    private InterruptionLevel interruptionLevel;
     private final Map<String, Message> locales = new LinkedHashMap<>();
 
     private Builder() {}
@@ -183,6 +251,12 @@ public final class Message {
     /** The title template. */
     public Builder title(String title) {
       this.title = title;
+      return this;
+    }
+
+    /** The subtitle template, shown under the title on iOS. */
+    public Builder subtitle(String subtitle) {
+      this.subtitle = subtitle;
       return this;
     }
 
@@ -226,9 +300,41 @@ public final class Message {
       return this;
     }
 
-    /** Notifications with the same key replace each other on the device. */
+    /**
+     * Notifications with the same key replace each other on the device. Without one, each
+     * reminder is its own collapse identity (so a resend replaces only its own first copy). At
+     * most {@value #MAX_COLLAPSE_KEY_BYTES} bytes in UTF-8, APNs' limit for {@code apns-collapse-id}.
+     */
     public Builder collapseKey(String collapseKey) {
+      if (collapseKey != null) {
+        if (collapseKey.isBlank()) {
+          throw new IllegalArgumentException("message collapseKey is blank; give a key or leave it unset");
+        }
+        int bytes = collapseKey.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_COLLAPSE_KEY_BYTES) {
+          throw new IllegalArgumentException("message collapseKey is " + bytes + " bytes in UTF-8; APNs allows at most "
+              + MAX_COLLAPSE_KEY_BYTES + " (apns-collapse-id), use a shorter key");
+        }
+      }
       this.collapseKey = collapseKey;
+      return this;
+    }
+
+    /** The notification category the app registered (action buttons). */
+    public Builder category(String category) {
+      this.category = category == null ? null : Checks.name("message category", category);
+      return this;
+    }
+
+    /** Groups notifications with the same thread id on the device. */
+    public Builder threadId(String threadId) {
+      this.threadId = threadId == null ? null : Checks.name("message threadId", threadId);
+      return this;
+    }
+
+    /** How urgently the notification may interrupt the user. */
+    public Builder interruptionLevel(InterruptionLevel level) {
+      this.interruptionLevel = Checks.notNull("message interruptionLevel", level);
       return this;
     }
 
@@ -267,11 +373,39 @@ public final class Message {
      * @throws IllegalArgumentException when a template is blank
      */
     public Message build() {
+      if (dataOnly) {
+        return buildDataOnly();
+      }
+      if (subtitle != null && subtitle.isBlank()) {
+        throw new IllegalArgumentException("message subtitle is blank; give text or leave it unset");
+      }
       if (title != null && title.isBlank()) {
         throw new IllegalArgumentException("message title is blank; give text or leave it unset in a variant");
       }
       if (body != null && body.isBlank()) {
         throw new IllegalArgumentException("message body is blank; give text or leave it unset in a variant");
+      }
+      return new Message(this);
+    }
+
+    private Message buildDataOnly() {
+      String shown = title != null ? "title" : subtitle != null ? "subtitle" : body != null ? "body"
+          : imageUrl != null ? "image" : sound != null ? "sound" : badge != null ? "badge"
+          : interruptionLevel != null ? "interruptionLevel" : null;
+      if (shown != null) {
+        throw new IllegalArgumentException("data-only message has a " + shown
+            + "; a data-only message shows nothing, use Message.of(title, body) for a visible one");
+      }
+      if (data.isEmpty() && locales.values().stream().allMatch(v -> v.data.isEmpty())) {
+        throw new IllegalArgumentException("data-only message has no data; add at least one data(key, value)");
+      }
+      for (Map.Entry<String, Message> v : locales.entrySet()) {
+        Message m = v.getValue();
+        if (m.title != null || m.subtitle != null || m.body != null || m.imageUrl != null || m.sound != null
+            || m.badge != null) {
+          throw new IllegalArgumentException("data-only message's locale '" + v.getKey()
+              + "' variant shows text, an image, a sound or a badge; give it data only");
+        }
       }
       return new Message(this);
     }

@@ -15,8 +15,9 @@ public record Step(Duration delay, Message message) {
   public Step {
     Checks.nonNegative("step delay", delay);
     Checks.notNull("step message", message);
-    if (message.title() == null || message.body() == null) {
-      throw new IllegalArgumentException("step message needs a title and a body; use Message.of(title, body)");
+    if (!message.isDataOnly() && (message.title() == null || message.body() == null)) {
+      throw new IllegalArgumentException("step message needs a title and a body; use Message.of(title, body),"
+          + " or Message.dataOnly() for a background message");
     }
   }
 }

@@ -68,16 +68,19 @@ final class CompiledCampaign {
   }
 
   /** A message whose templated fields are compiled. */
-  record CompiledMessage(Message message, Template title, Template body, Template deepLink,
+  record CompiledMessage(Message message, Template title, Template subtitle, Template body, Template deepLink,
       Map<String, Template> data) {
+    /** Compiles the message's templates; a data-only message has no title, subtitle or body ({@code null}). */
     static CompiledMessage compile(String where, Message m, TemplateRenderer renderer) {
-      Template title = compileField(where + " title", m.title(), renderer);
-      Template body = compileField(where + " body", m.body(), renderer);
+      Template title = m.isDataOnly() ? null : compileField(where + " title", m.title(), renderer);
+      Template subtitle = m.subtitle().isPresent()
+          ? compileField(where + " subtitle", m.subtitle().get(), renderer) : null;
+      Template body = m.isDataOnly() ? null : compileField(where + " body", m.body(), renderer);
       Template link = m.deepLink().isPresent()
           ? compileField(where + " deepLink", m.deepLink().get(), renderer) : null;
       Map<String, Template> data = new LinkedHashMap<>();
       m.data().forEach((k, v) -> data.put(k, compileField(where + " data '" + k + "'", v, renderer)));
-      return new CompiledMessage(m, title, body, link, data);
+      return new CompiledMessage(m, title, subtitle, body, link, data);
     }
 
     private static Template compileField(String where, String source, TemplateRenderer renderer) {

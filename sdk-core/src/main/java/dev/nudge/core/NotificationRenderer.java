@@ -103,10 +103,24 @@ final class NotificationRenderer {
   /** Renders one variant; {@code null} when a placeholder has no value and no default. */
   private static RenderedNotification render(CompiledCampaign.CompiledMessage m, TemplateContext ctx,
       Reminder r, Instant expiresAt) {
-    Optional<String> title = m.title().render(ctx);
-    Optional<String> body = m.body().render(ctx);
-    if (title.isEmpty() || body.isEmpty()) {
-      return null;
+    String title = null;
+    String body = null;
+    if (m.title() != null) { // else data-only
+      Optional<String> t = m.title().render(ctx);
+      Optional<String> b = m.body().render(ctx);
+      if (t.isEmpty() || b.isEmpty()) {
+        return null;
+      }
+      title = t.get();
+      body = b.get();
+    }
+    String subtitle = null;
+    if (m.subtitle() != null) {
+      Optional<String> s = m.subtitle().render(ctx);
+      if (s.isEmpty()) {
+        return null;
+      }
+      subtitle = s.get();
     }
     String link = null;
     if (m.deepLink() != null) {
@@ -126,8 +140,9 @@ final class NotificationRenderer {
     }
     Message msg = m.message();
     String collapseId = msg.collapseKey().orElse(r.id());
-    return new RenderedNotification(r.id(), r.campaignId(), r.step(), collapseId, title.get(), body.get(),
+    return new RenderedNotification(r.id(), r.campaignId(), r.step(), collapseId, title, subtitle, body,
         link, msg.imageUrl().orElse(null), data, msg.sound().orElse(null), msg.badge().orElse(null),
+        msg.category().orElse(null), msg.threadId().orElse(null), msg.interruptionLevel().orElse(null),
         msg.priority(), expiresAt);
   }
 }

@@ -15,6 +15,7 @@ import dev.nudge.Condition;
 import dev.nudge.DeliveryPolicy;
 import dev.nudge.FrequencyCap;
 import dev.nudge.Goal;
+import dev.nudge.InterruptionLevel;
 import dev.nudge.Message;
 import dev.nudge.Priority;
 import dev.nudge.QuietHours;
@@ -66,10 +67,11 @@ public final class Campaigns {
       "correlateBy", "reentry", "once", "cooldown", "steps", "policy", "goal");
   private static final Set<String> TRIGGER_FIELDS = fields("event", "where");
   private static final Set<String> STEP_FIELDS = fields("delay", "message");
-  private static final Set<String> MESSAGE_FIELDS = fields("title", "body", "deepLink", "image", "data",
-      "sound", "badge", "collapseKey", "ttl", "priority", "locales");
-  private static final Set<String> VARIANT_FIELDS = fields("title", "body", "deepLink", "image", "data",
-      "sound", "badge", "collapseKey", "ttl", "priority");
+  private static final Set<String> MESSAGE_FIELDS = fields("title", "subtitle", "body", "dataOnly", "deepLink",
+      "image", "data", "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId",
+      "interruptionLevel", "locales");
+  private static final Set<String> VARIANT_FIELDS = fields("title", "subtitle", "body", "deepLink", "image", "data",
+      "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId", "interruptionLevel");
   private static final Set<String> POLICY_FIELDS = fields("quietHours", "frequencyCap", "expireAfter");
   private static final Set<String> QUIET_FIELDS = fields("start", "end");
   private static final Set<String> CAP_FIELDS = fields("max", "per");
@@ -244,10 +246,21 @@ public final class Campaigns {
 
   private static Message message(JsonElement e, At at, boolean variant) {
     JsonObject o = object(e, at, variant ? VARIANT_FIELDS : MESSAGE_FIELDS);
-    Message.Builder b = Message.builder();
-    String title = variant ? optionalString(o, "title", at) : requiredString(o, "title", at);
-    String body = variant ? optionalString(o, "body", at) : requiredString(o, "body", at);
+    JsonElement dataOnlyField = variant ? null : field(o, "dataOnly");
+    boolean dataOnly = dataOnlyField != null && bool(dataOnlyField, at.field("dataOnly"));
+    Message.Builder b = dataOnly ? Message.dataOnly() : Message.builder();
+    String title = variant || dataOnly ? optionalString(o, "title", at) : requiredString(o, "title", at);
+    String body = variant || dataOnly ? optionalString(o, "body", at) : requiredString(o, "body", at);
     b.title(title).body(body);
+    b.subtitle(optionalString(o, "subtitle", at));
+    String category = optionalString(o, "category", at);
+    guard(at.field("category"), () -> b.category(category));
+    String threadId = optionalString(o, "threadId", at);
+    guard(at.field("threadId"), () -> b.threadId(threadId));
+    JsonElement level = field(o, "interruptionLevel");
+    if (level != null) {
+      b.interruptionLevel(enumValue(level, at.field("interruptionLevel"), InterruptionLevel.class));
+    }
     String deepLink = optionalString(o, "deepLink", at);
     if (deepLink != null) {
       b.deepLink(deepLink);
@@ -277,7 +290,7 @@ public final class Campaigns {
     }
     String collapseKey = optionalString(o, "collapseKey", at);
     if (collapseKey != null) {
-      b.collapseKey(collapseKey);
+      guard(at.field("collapseKey"), () -> b.collapseKey(collapseKey));
     }
     JsonElement ttl = field(o, "ttl");
     if (ttl != null) {
@@ -793,9 +806,13 @@ public final class Campaigns {
 
   private static JsonObject messageJson(Message m, boolean variant) {
     JsonObject o = new JsonObject();
+    if (m.isDataOnly() && !variant) {
+      o.addProperty("dataOnly", true);
+    }
     if (m.title() != null) {
       o.addProperty("title", m.title());
     }
+    m.subtitle().ifPresent(v -> o.addProperty("subtitle", v));
     if (m.body() != null) {
       o.addProperty("body", m.body());
     }
@@ -810,6 +827,9 @@ public final class Campaigns {
     m.badge().ifPresent(v -> o.addProperty("badge", v));
     m.collapseKey().ifPresent(v -> o.addProperty("collapseKey", v));
     m.ttl().ifPresent(v -> o.addProperty("ttl", v.toString()));
+    m.category().ifPresent(v -> o.addProperty("category", v));
+    m.threadId().ifPresent(v -> o.addProperty("threadId", v));
+    m.interruptionLevel().ifPresent(v -> o.addProperty("interruptionLevel", v.name()));
     if (!m.locales().isEmpty()) {
       JsonObject locales = new JsonObject();
       m.locales().forEach((tag, v) -> locales.add(tag, messageJson(v, true)));

@@ -1,0 +1,60 @@
+package dev.nudge.transport.apns;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Bounds the requests outstanding at APNs without blocking a caller: a request over the limit
+ * waits in a queue and starts when an earlier one is answered. Each started task must call
+ * {@link #release()} exactly once when its answer (or failure) arrives. Lock-free and
+ * thread-safe; a task that is answered at once (e.g. by a closed client) does not recurse.
+ */
+final class StreamLimit {
+  private final int limit;
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private final Queue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger drainRequests = new AtomicInteger();
+
+  StreamLimit(int limit) {
+    this.limit = limit;
+  }
+
+  /** Starts {@code task} now if under the limit, else once a slot is free. */
+  void submit(Runnable task) {
+    waiting.add(task);
+    drain();
+  }
+
+  /** Frees the slot of a started task. */
+  void release() {
+    outstanding.decrementAndGet();
+    drain();
+  }
+
+  /** Requests started and not yet answered. */
+  int outstanding() {
+    return outstanding.get();
+  }
+
+  /** Requests waiting for a slot. */
+  int waiting() {
+    return waiting.size();
+  }
+
+  private void drain() {
+    if (drainRequests.getAndIncrement() != 0) {
+      return; // the thread draining now sees the change on its next turn
+    }
+    do {
+      while (outstanding.get() < limit) {
+        Runnable task = waiting.poll();
+        if (task == null) {
+          break;
+        }
+        outstanding.incrementAndGet();
+        task.run();
+      }
+    } while (drainRequests.decrementAndGet() != 0);
+  }
+}
