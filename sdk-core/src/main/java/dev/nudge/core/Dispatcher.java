@@ -133,7 +133,9 @@ final class Dispatcher {
             Device gone = devices.deactivate(device.platform(), device.token());
             if (gone != null) {
               counts.merge(Counter.INVALID_TOKENS, 1L, Long::sum);
-              told = listeners.onDeviceDeactivated(gone, rejected.reason());
+              told = listeners.onDeviceDeactivated(gone, rejected.invalidSinceTime()
+                  .map(t -> rejected.reason() + " (the platform says the token is invalid since " + t + ")")
+                  .orElse(rejected.reason()));
             }
           }
         } else if (result instanceof SendResult.Retry again) {

@@ -69,6 +69,8 @@ class CampaignsJsonTest {
         .deepLink("shop://cart/{{event.cart_id}}").image("https://cdn.example/cart.png")
         .data("cart_id", "{{event.cart_id}}").data("kind", "reminder")
         .sound("chime.caf").badge(3).collapseKey("cart").ttl(ofHours(6)).priority(Priority.NORMAL)
+        .subtitle("{{event.item_name}}").category("CART").threadId("cart-{{event.cart_id}}")
+        .interruptionLevel(dev.nudge.InterruptionLevel.TIME_SENSITIVE)
         .locale("fa", Message.builder().title("سلام").build())
         .locale("fa-IR", Message.builder().body("سبد <شما>").priority(Priority.HIGH).data("kind", "یادآوری").build())
         .build();
@@ -84,6 +86,8 @@ class CampaignsJsonTest {
         .after(Duration.ZERO).send(Message.of("Now", "At once").priority(Priority.HIGH).build())
         .after(ofMinutes(90)).send(fullMessage)
         .after(Duration.ofSeconds(45)).send(Message.of("Plain", "No options").build())
+        .after(ofMinutes(5)).send(Message.dataOnly().data("refresh", "{{event.cart_id}}")
+            .locale("fa", Message.builder().data("lang", "fa").build()).build())
         .policy(DeliveryPolicy.builder().quietHours(QuietHours.between("21:30", "07:15"))
             .frequencyCap(2, ofHours(36)).expireAfter(ofHours(12)).build())
         .goal("purchase", ofDays(2))

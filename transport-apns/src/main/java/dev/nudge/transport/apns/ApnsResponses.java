@@ -56,7 +56,9 @@ final class ApnsResponses {
     int status = response.getStatusCode();
     String name = response.getRejectionReason().orElse(null);
     String reason = describe(name, status);
-    if (name != null ? RETRY.contains(name) : status == 429 || status >= 500) {
+    // A reason Apple adds later is judged by its status: busy or failing servers are tried again.
+    boolean known = name != null && (RETRY.contains(name) || HINTS.containsKey(name));
+    if (known ? RETRY.contains(name) : status == 429 || status >= 500) {
       return SendResult.retry(reason, null);
     }
     if (name != null && DEAD_TOKEN.contains(name)) {

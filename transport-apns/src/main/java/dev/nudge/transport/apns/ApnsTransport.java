@@ -208,6 +208,7 @@ public final class ApnsTransport implements Transport {
     private int connections = 1;
     private int maxConcurrentStreams = 1000;
     private ApnsClientMetricsListener metricsListener;
+    private io.netty.channel.EventLoopGroup eventLoopGroup;
     private Duration gracefulShutdownTimeout = Duration.ofSeconds(10);
     private Duration connectTimeout = Duration.ofSeconds(10);
     private Duration defaultTimeToLive = Duration.ofDays(1);
@@ -406,6 +407,16 @@ public final class ApnsTransport implements Transport {
       return this;
     }
 
+    /**
+     * A Netty event loop group to run the client's connections on, shared with the host's other
+     * Netty clients (Pushy advises one group for several clients); {@link ApnsTransport#close()}
+     * does not shut it down. Without one, the client has its own, closed with it.
+     */
+    public Builder eventLoopGroup(io.netty.channel.EventLoopGroup group) {
+      this.eventLoopGroup = Objects.requireNonNull(group, "group");
+      return this;
+    }
+
     /** How long {@link ApnsTransport#close()} waits for sends in flight (default 10s). */
     public Builder gracefulShutdownTimeout(Duration timeout) {
       this.gracefulShutdownTimeout = positive("APNs gracefulShutdownTimeout", timeout);
@@ -481,6 +492,9 @@ public final class ApnsTransport implements Transport {
       }
       if (metricsListener != null) {
         b.setMetricsListener(metricsListener);
+      }
+      if (eventLoopGroup != null) {
+        b.setEventLoopGroup(eventLoopGroup);
       }
       try {
         return new ApnsTransport(this, b.build());
