@@ -381,7 +381,7 @@ final class Resolver {
         }
         return CompletableFuture.<T>failedFuture(error);
       }
-      outage.failed("storing the outcome of a reminder", error);
+      outage.failed("storing the outcome of a reminder", error, ticket);
       long backoffMs = Math.min(5_000, 100L << Math.min(attempt, 6));
       Instant next = clock.instant().plusMillis(backoffMs / 2 + ThreadLocalRandom.current().nextLong(backoffMs / 2 + 1));
       if (next.isAfter(deadline)) {

@@ -84,10 +84,11 @@ final class Scheduler implements AutoCloseable {
     Instant now = clock.instant();
     Duration beat = settings.lease().dividedBy(3);
     periodic.add(new Every(HOUSEKEEPING, () -> upkeep.execute(() -> {
+      long ticket = outage.ticket();
       try {
         housekeeping.run();
       } catch (RuntimeException e) {
-        outage.failed("housekeeping", e);
+        outage.failed("housekeeping", e, ticket);
       }
     })).start(now.plus(HOUSEKEEPING))); // a host defines its campaigns right after start()
     periodic.add(new Every(interval, this::poll).start(now));
@@ -120,11 +121,12 @@ final class Scheduler implements AutoCloseable {
       if (closed.get()) {
         return;
       }
+      long ticket = outage.ticket();
       try {
         task.run();
       } catch (RuntimeException e) {
         if (!closed.get()) {
-          outage.failed("a timed task of the scheduler", e);
+          outage.failed("a timed task of the scheduler", e, ticket);
         }
       } finally {
         if (!closed.get()) {
@@ -166,7 +168,7 @@ final class Scheduler implements AutoCloseable {
           pause = MAX_PAUSE;
         }
         pausedUntil = clock.instant().plus(pause);
-        outage.failed("looking for due reminders", error);
+        outage.failed("looking for due reminders", error, ticket);
       });
     } catch (RuntimeException e) {
       queued.set(false); // rejected: shutting down
@@ -211,6 +213,7 @@ final class Scheduler implements AutoCloseable {
           continue;
         }
         processed++;
+        long ticket = outage.ticket();
         settling.add(resolveSafely(r).handle((ok, error) -> {
           claimed.remove(r.id());
           if (error != null) {
@@ -220,7 +223,7 @@ final class Scheduler implements AutoCloseable {
             if (EngineFault.in(error)) {
               listeners.onError("resolving " + r + " failed; it is tried again when its lease runs out", error);
             } else {
-              outage.failed("resolving a claimed reminder", error);
+              outage.failed("resolving a claimed reminder", error, ticket);
             }
           }
           return null;
@@ -234,10 +237,11 @@ final class Scheduler implements AutoCloseable {
     if (claimed.isEmpty()) {
       return;
     }
+    long ticket = outage.ticket();
     try {
       store.renewLeases(List.copyOf(claimed.values()), settings.owner(), clock.instant().plus(settings.lease()));
     } catch (RuntimeException e) {
-      outage.failed("renewing the leases of reminders being sent", e);
+      outage.failed("renewing the leases of reminders being sent", e, ticket);
     }
   }
 

@@ -25,6 +25,8 @@ final class StoreOutage {
   private long outages;
   private final java.util.concurrent.atomic.AtomicLong tickets = new java.util.concurrent.atomic.AtomicLong();
   private long startTicket;
+  private long endTicket;
+  private long lateFailures;
 
   StoreOutage(Clock clock, Listeners listeners) {
     this.clock = clock;
@@ -32,11 +34,17 @@ final class StoreOutage {
   }
 
   /**
-   * A call to the store failed; {@code what} says what it was for. The first failure of an
-   * outage is logged and reported to the listeners, the rest are counted.
+   * A call to the store that took {@code ticket} failed; {@code what} says what it was for. The
+   * first failure of an outage is logged and reported to the listeners, the rest are counted. A
+   * failure of a call that started before the last outage ended (its answer came late, e.g. on a
+   * store's callback thread) is counted but starts no new outage: it says nothing of the store now.
    */
-  void failed(String what, Throwable error) {
+  void failed(String what, Throwable error, long ticket) {
     synchronized (this) {
+      if (since == null && ticket < endTicket) {
+        lateFailures++;
+        return;
+      }
       failedTries++;
       if (since != null) {
         return;
@@ -87,10 +95,16 @@ final class StoreOutage {
           + " unit(s) of work had to wait for it; " + failedTries + " tries failed meanwhile";
       since = null;
       ongoing = false;
+      endTicket = tickets.incrementAndGet(); // calls that start from now on read this or later
       failedTries = 0;
       waitedUnits = 0;
     }
     LOG.log(Level.INFO, line);
+  }
+
+  /** Failures of calls that started before an outage ended and answered after it. */
+  synchronized long lateFailures() {
+    return lateFailures;
   }
 
   /** Whether an outage is going on. */

@@ -249,6 +249,40 @@ class ApnsTransportTest {
   }
 
   @Test
+  void aConfigurationProblemIsLoggedOncePerReasonWithTheGatewayAndNoSecret() throws Exception {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger("dev.nudge.transport.apns");
+    List<java.util.logging.LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.logging.Handler handler = new java.util.logging.Handler() {
+      @Override
+      public void publish(java.util.logging.LogRecord r) {
+        records.add(r);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    logger.addHandler(handler);
+    try (MockApns apns = MockApns.with((headers, payload) -> {
+      throw new RejectedNotificationException(RejectionReason.BAD_DEVICE_TOKEN);
+    });
+        ApnsTransport t = apns.transport().build()) {
+      for (int i = 0; i < 5; i++) {
+        assertThat(send(t, MockApns.token(i), notification("r" + i).build())).isInstanceOf(SendResult.Rejected.class);
+      }
+    } finally {
+      logger.removeHandler(handler);
+    }
+    assertThat(records).singleElement().satisfies(r -> {
+      assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
+      assertThat(r.getMessage()).contains("BadDeviceToken").contains("localhost:").contains("sandbox")
+          .contains("deactivated").doesNotContain(MockApns.signingKeyPem().split("\n")[1]);
+    });
+  }
+
+  @Test
   void aBurstOfTenThousandSendsOverOneClientIsAllAccepted() throws Exception {
     int n = 10_000;
     Set<String> tokens = new HashSet<>();
