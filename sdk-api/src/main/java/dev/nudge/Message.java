@@ -34,6 +34,7 @@ public final class Message {
   private final Priority priority;
   private final String category;
   private final String threadId;
+  private final String channel;
   private final InterruptionLevel interruptionLevel;
   private final Map<String, Message> locales;
 
@@ -52,6 +53,7 @@ public final class Message {
     this.priority = b.priority;
     this.category = b.category;
     this.threadId = b.threadId;
+    this.channel = b.channel;
     this.interruptionLevel = b.interruptionLevel;
     this.locales = Collections.unmodifiableMap(new LinkedHashMap<>(b.locales));
   }
@@ -151,6 +153,14 @@ public final class Message {
     return Optional.ofNullable(threadId);
   }
 
+  /**
+   * The Android notification channel the app created ({@code android.notification.channel_id});
+   * unset, the app's default channel.
+   */
+  public Optional<String> channel() {
+    return Optional.ofNullable(channel);
+  }
+
   /** How urgently it may interrupt the user; unset means the platform's default (active). */
   public Optional<InterruptionLevel> interruptionLevel() {
     return Optional.ofNullable(interruptionLevel);
@@ -196,6 +206,7 @@ public final class Message {
     b.priority = priority != null ? priority : base.priority;
     b.category = category != null ? category : base.category;
     b.threadId = threadId != null ? threadId : base.threadId;
+    b.channel = channel != null ? channel : base.channel;
     b.interruptionLevel = interruptionLevel != null ? interruptionLevel : base.interruptionLevel;
     return new Message(b);
   }
@@ -205,6 +216,7 @@ public final class Message {
     return o instanceof Message m && Objects.equals(title, m.title) && Objects.equals(body, m.body)
         && Objects.equals(subtitle, m.subtitle) && dataOnly == m.dataOnly
         && Objects.equals(category, m.category) && Objects.equals(threadId, m.threadId)
+        && Objects.equals(channel, m.channel)
         && interruptionLevel == m.interruptionLevel
         && Objects.equals(deepLink, m.deepLink) && Objects.equals(imageUrl, m.imageUrl)
         && data.equals(m.data) && Objects.equals(sound, m.sound) && Objects.equals(badge, m.badge)
@@ -215,7 +227,7 @@ public final class Message {
   @Override
   public int hashCode() {
     return Objects.hash(title, subtitle, body, dataOnly, deepLink, imageUrl, data, sound, badge, collapseKey, ttl,
-        priority, category, threadId, interruptionLevel, locales);
+        priority, category, threadId, channel, interruptionLevel, locales);
   }
 
   @Override
@@ -243,6 +255,7 @@ public final class Message {
     private Priority priority;
     private String category;
     private String threadId;
+    private String channel;
     private InterruptionLevel interruptionLevel;
     private final Map<String, Message> locales = new LinkedHashMap<>();
 
@@ -329,6 +342,12 @@ public final class Message {
     /** Groups notifications with the same thread id on the device. */
     public Builder threadId(String threadId) {
       this.threadId = threadId == null ? null : Checks.name("message threadId", threadId);
+      return this;
+    }
+
+    /** The Android notification channel id the app created. */
+    public Builder channel(String channelId) {
+      this.channel = channelId == null ? null : Checks.name("message channel", channelId);
       return this;
     }
 

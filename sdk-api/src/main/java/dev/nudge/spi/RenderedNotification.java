@@ -31,6 +31,7 @@ import java.util.Objects;
  * @param badge badge number, or {@code null}
  * @param category the app's notification category (action buttons), or {@code null}
  * @param threadId groups notifications on the device, or {@code null}
+ * @param channel the Android notification channel id, or {@code null}
  * @param interruptionLevel how urgently it may interrupt, or {@code null} for the platform's default
  * @param priority delivery priority
  * @param expiresAt after this the platform should give up delivering, or {@code null} for the
@@ -38,7 +39,8 @@ import java.util.Objects;
  */
 public record RenderedNotification(String reminderId, String campaignId, int step, String collapseId,
     String title, String subtitle, String body, String deepLink, String imageUrl, Map<String, String> data,
-    String sound, Integer badge, String category, String threadId, InterruptionLevel interruptionLevel,
+    String sound, Integer badge, String category, String threadId, String channel,
+    InterruptionLevel interruptionLevel,
     Priority priority, Instant expiresAt) {
   /** Validates the required fields and copies the data map. */
   public RenderedNotification {
@@ -79,6 +81,7 @@ public record RenderedNotification(String reminderId, String campaignId, int ste
     private Integer badge;
     private String category;
     private String threadId;
+    private String channel;
     private InterruptionLevel interruptionLevel;
     private Priority priority = Priority.HIGH;
     private Instant expiresAt;
@@ -150,6 +153,12 @@ public record RenderedNotification(String reminderId, String campaignId, int ste
       return this;
     }
 
+    /** The Android notification channel id. */
+    public Builder channel(String channel) {
+      this.channel = channel;
+      return this;
+    }
+
     /** The interruption level. */
     public Builder interruptionLevel(InterruptionLevel interruptionLevel) {
       this.interruptionLevel = interruptionLevel;
@@ -171,7 +180,7 @@ public record RenderedNotification(String reminderId, String campaignId, int ste
     /** Builds the notification. */
     public RenderedNotification build() {
       return new RenderedNotification(reminderId, campaignId, step, collapseId == null ? reminderId : collapseId,
-          title, subtitle, body, deepLink, imageUrl, data, sound, badge, category, threadId, interruptionLevel,
+          title, subtitle, body, deepLink, imageUrl, data, sound, badge, category, threadId, channel, interruptionLevel,
           priority, expiresAt);
     }
   }

@@ -142,7 +142,8 @@ final class NotificationRenderer {
     String collapseId = msg.collapseKey().orElse(r.id());
     return new RenderedNotification(r.id(), r.campaignId(), r.step(), collapseId, title, subtitle, body,
         link, msg.imageUrl().orElse(null), data, msg.sound().orElse(null), msg.badge().orElse(null),
-        msg.category().orElse(null), msg.threadId().orElse(null), msg.interruptionLevel().orElse(null),
+        msg.category().orElse(null), msg.threadId().orElse(null), msg.channel().orElse(null),
+        msg.interruptionLevel().orElse(null),
         msg.priority(), expiresAt);
   }
 }

@@ -68,10 +68,10 @@ public final class Campaigns {
   private static final Set<String> TRIGGER_FIELDS = fields("event", "where");
   private static final Set<String> STEP_FIELDS = fields("delay", "message");
   private static final Set<String> MESSAGE_FIELDS = fields("title", "subtitle", "body", "dataOnly", "deepLink",
-      "image", "data", "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId",
+      "image", "data", "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId", "channel",
       "interruptionLevel", "locales");
   private static final Set<String> VARIANT_FIELDS = fields("title", "subtitle", "body", "deepLink", "image", "data",
-      "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId", "interruptionLevel");
+      "sound", "badge", "collapseKey", "ttl", "priority", "category", "threadId", "channel", "interruptionLevel");
   private static final Set<String> POLICY_FIELDS = fields("quietHours", "frequencyCap", "expireAfter");
   private static final Set<String> QUIET_FIELDS = fields("start", "end");
   private static final Set<String> CAP_FIELDS = fields("max", "per");
@@ -257,6 +257,8 @@ public final class Campaigns {
     guard(at.field("category"), () -> b.category(category));
     String threadId = optionalString(o, "threadId", at);
     guard(at.field("threadId"), () -> b.threadId(threadId));
+    String channel = optionalString(o, "channel", at);
+    guard(at.field("channel"), () -> b.channel(channel));
     JsonElement level = field(o, "interruptionLevel");
     if (level != null) {
       b.interruptionLevel(enumValue(level, at.field("interruptionLevel"), InterruptionLevel.class));
@@ -829,6 +831,7 @@ public final class Campaigns {
     m.ttl().ifPresent(v -> o.addProperty("ttl", v.toString()));
     m.category().ifPresent(v -> o.addProperty("category", v));
     m.threadId().ifPresent(v -> o.addProperty("threadId", v));
+    m.channel().ifPresent(v -> o.addProperty("channel", v));
     m.interruptionLevel().ifPresent(v -> o.addProperty("interruptionLevel", v.name()));
     if (!m.locales().isEmpty()) {
       JsonObject locales = new JsonObject();

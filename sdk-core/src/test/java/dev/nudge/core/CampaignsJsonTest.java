@@ -69,7 +69,7 @@ class CampaignsJsonTest {
         .deepLink("shop://cart/{{event.cart_id}}").image("https://cdn.example/cart.png")
         .data("cart_id", "{{event.cart_id}}").data("kind", "reminder")
         .sound("chime.caf").badge(3).collapseKey("cart").ttl(ofHours(6)).priority(Priority.NORMAL)
-        .subtitle("{{event.item_name}}").category("CART").threadId("cart-{{event.cart_id}}")
+        .subtitle("{{event.item_name}}").category("CART").threadId("carts").channel("reminders")
         .interruptionLevel(dev.nudge.InterruptionLevel.TIME_SENSITIVE)
         .locale("fa", Message.builder().title("سلام").build())
         .locale("fa-IR", Message.builder().body("سبد <شما>").priority(Priority.HIGH).data("kind", "یادآوری").build())

@@ -1,0 +1,137 @@
+package dev.nudge.transport.fcm;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.nudge.spi.SendResult;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Maps FCM HTTP v1 answers to {@link SendResult}s. The code is read from {@code error.details[]},
+ * the entry of type {@code google.firebase.fcm.v1.FcmError}, before the top-level {@code status},
+ * which can be a generic one. Stateless.
+ */
+final class FcmResponses {
+  static final String FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
+
+  private static final Map<String, String> HINTS = Map.of(
+      "UNREGISTERED", "the app was uninstalled or the token expired",
+      "SENDER_ID_MISMATCH", "the token belongs to another Firebase project than this sender",
+      "THIRD_PARTY_AUTH_ERROR", "the APNs certificate or key, or the web push key, configured in the Firebase"
+          + " project is wrong or missing: a configuration problem, fix it in the Firebase console",
+      "QUOTA_EXCEEDED", "the project's or the device's sending rate is over its quota",
+      "UNAVAILABLE", "FCM is overloaded",
+      "INTERNAL", "FCM failed",
+      "PERMISSION_DENIED", "the service account may not send for this project (its role lacks"
+          + " cloudmessaging.messages.create)",
+      "NOT_FOUND", "no such Firebase project, or FCM is not enabled for it",
+      "UNAUTHENTICATED", "the access token was refused: check the service account key");
+
+  private FcmResponses() {}
+
+  /** The result of an answer other than 200 (a 401 is handled by the caller first). */
+  static SendResult map(int status, String body, String retryAfter, Clock clock) {
+    String code = null;
+    String message = null;
+    try {
+      JsonElement root = JsonParser.parseString(body == null ? "" : body);
+      if (root.isJsonObject() && root.getAsJsonObject().get("error") instanceof JsonObject error) {
+        message = error.get("message") != null && error.get("message").isJsonPrimitive()
+            ? error.get("message").getAsString() : null;
+        code = detailCode(error);
+        if (code == null && error.get("status") != null && error.get("status").isJsonPrimitive()) {
+          code = error.get("status").getAsString();
+        }
+      }
+    } catch (RuntimeException e) {
+      // not JSON (a proxy's page): judged by the status alone
+    }
+    String reason = describe(code, status, message);
+    if (code == null) {
+      return status == 429 || status >= 500 ? SendResult.retry(reason, retryAfter(retryAfter, clock))
+          : SendResult.rejected(reason, status == 404);
+    }
+    switch (code) {
+      case "UNREGISTERED":
+      case "SENDER_ID_MISMATCH":
+        return SendResult.rejected(reason, true);
+      case "INVALID_ARGUMENT":
+        // Invalid registration token, or another field: only the first is the token's fault.
+        return SendResult.rejected(reason, message != null && message.toLowerCase(Locale.ROOT).contains("registration token"));
+      case "QUOTA_EXCEEDED":
+      case "UNAVAILABLE":
+      case "INTERNAL":
+        return SendResult.retry(reason, retryAfter(retryAfter, clock));
+      default:
+        return status == 429 || status >= 500 && !HINTS.containsKey(code)
+            ? SendResult.retry(reason, retryAfter(retryAfter, clock)) : SendResult.rejected(reason, false);
+    }
+  }
+
+  /** The FCM error code of an answer (the detail's, else the status), or null. */
+  static String code(String body) {
+    try {
+      JsonElement root = JsonParser.parseString(body == null ? "" : body);
+      if (root.isJsonObject() && root.getAsJsonObject().get("error") instanceof JsonObject error) {
+        String code = detailCode(error);
+        return code != null ? code : error.get("status") != null ? error.get("status").getAsString() : null;
+      }
+    } catch (RuntimeException e) {
+      // not JSON
+    }
+    return null;
+  }
+
+  private static String detailCode(JsonObject error) {
+    if (!(error.get("details") instanceof JsonArray details)) {
+      return null;
+    }
+    for (JsonElement d : details) {
+      if (d instanceof JsonObject o && o.get("@type") != null && FCM_ERROR.equals(o.get("@type").getAsString())
+          && o.get("errorCode") != null) {
+        return o.get("errorCode").getAsString();
+      }
+    }
+    return null;
+  }
+
+  /** {@code "UNREGISTERED (404): the app was uninstalled ... (Requested entity was not found.)"}. */
+  static String describe(String code, int status, String message) {
+    StringBuilder b = new StringBuilder(code == null ? "HTTP " + status : code + " (" + status + ")");
+    String hint = code == null ? null : HINTS.get(code);
+    if (hint != null) {
+      b.append(": ").append(hint);
+    }
+    if (message != null && !message.isBlank()) {
+      b.append(hint != null ? " (" : ": ").append(message.length() > 300 ? message.substring(0, 300) + "..." : message)
+          .append(hint != null ? ")" : "");
+    }
+    return b.toString();
+  }
+
+  /** {@code Retry-After} as seconds or an HTTP date, from now on {@code clock}; null when absent or unreadable. */
+  static Duration retryAfter(String header, Clock clock) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String v = header.trim();
+    try {
+      if (v.chars().allMatch(Character::isDigit)) {
+        return Duration.ofSeconds(Long.parseLong(v));
+      }
+      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      Duration d = Duration.between(clock.instant(), at);
+      return d.isNegative() ? Duration.ZERO : d;
+    } catch (NumberFormatException | DateTimeParseException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package dev.nudge.transport.fcm;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.Signature;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.FormBody;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * Access tokens for the FCM API from a service account, by the OAuth 2.0 JWT bearer grant (RFC
+ * 7523): a JWT signed RS256 with the account's key is exchanged at its {@code token_uri}. A token
+ * is cached and renewed ahead of its expiry by one fetch, which every caller then waits for
+ * without blocking: a caller gets a future. Within the last {@link #RENEW_AHEAD} of a token's life
+ * the current token is still handed out while the new one is fetched. Thread-safe; never logs or
+ * prints a token or the key.
+ */
+final class OAuthTokens implements AccessTokens {
+  static final String SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
+  static final Duration LIFETIME = Duration.ofHours(1);
+  static final Duration RENEW_AHEAD = Duration.ofMinutes(5);
+  private static final Base64.Encoder URL = Base64.getUrlEncoder().withoutPadding();
+
+  private final ServiceAccount account;
+  private final String tokenUri;
+  private final OkHttpClient http;
+  private final Clock clock;
+
+  private record Token(String value, Instant expiresAt) {}
+
+  private Token current; // guarded by this
+  private CompletableFuture<Token> fetching; // guarded by this
+
+  OAuthTokens(ServiceAccount account, String tokenUri, OkHttpClient http, Clock clock) {
+    this.account = account;
+    this.tokenUri = tokenUri;
+    this.http = http;
+    this.clock = clock;
+  }
+
+  @Override
+  public CompletableFuture<String> token() {
+    Instant now = clock.instant();
+    CompletableFuture<Token> wait;
+    synchronized (this) {
+      if (current != null && now.isBefore(current.expiresAt.minus(RENEW_AHEAD))) {
+        return CompletableFuture.completedFuture(current.value);
+      }
+      CompletableFuture<Token> f = fetching;
+      if (f == null) {
+        CompletableFuture<Token> started = fetch();
+        fetching = started;
+        f = started;
+        started.whenComplete((t, e) -> {
+          synchronized (OAuthTokens.this) {
+            if (t != null) {
+              current = t;
+            }
+            if (fetching == started) {
+              fetching = null;
+            }
+          }
+        });
+      }
+      if (current != null && now.isBefore(current.expiresAt)) {
+        return CompletableFuture.completedFuture(current.value); // still good while the new one comes
+      }
+      wait = f;
+    }
+    return wait.thenApply(Token::value);
+  }
+
+  @Override
+  public synchronized void rejected(String token) {
+    if (current != null && current.value.equals(token)) {
+      current = null; // the next caller fetches a new one
+    }
+  }
+
+  /** The signed JWT of the grant: header {@code kid}, claims {@code iss, scope, aud, iat, exp}. */
+  String assertion(Instant now) {
+    JsonObject header = new JsonObject();
+    header.addProperty("alg", "RS256");
+    header.addProperty("typ", "JWT");
+    header.addProperty("kid", account.privateKeyId);
+    JsonObject claims = new JsonObject();
+    claims.addProperty("iss", account.clientEmail);
+    claims.addProperty("scope", SCOPE);
+    claims.addProperty("aud", tokenUri);
+    claims.addProperty("iat", now.getEpochSecond());
+    claims.addProperty("exp", now.plus(LIFETIME).getEpochSecond());
+    String signingInput = URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + "."
+        + URL.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8));
+    try {
+      Signature rsa = Signature.getInstance("SHA256withRSA");
+      rsa.initSign(account.privateKey);
+      rsa.update(signingInput.getBytes(StandardCharsets.US_ASCII));
+      return signingInput + "." + URL.encodeToString(rsa.sign());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("signing the FCM OAuth assertion failed (" + e.getClass().getSimpleName() + ")");
+    }
+  }
+
+  private CompletableFuture<Token> fetch() {
+    CompletableFuture<Token> result = new CompletableFuture<>();
+    Instant now = clock.instant();
+    String jwt;
+    try {
+      jwt = assertion(now);
+    } catch (IllegalStateException e) {
+      result.completeExceptionally(e);
+      return result;
+    }
+    Request request = new Request.Builder().url(tokenUri)
+        .post(new FormBody.Builder()
+            .add("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer")
+            .add("assertion", jwt)
+            .build())
+        .build();
+    http.newCall(request).enqueue(new Callback() {
+      @Override
+      public void onFailure(Call call, IOException e) {
+        result.completeExceptionally(new TokenFailure(false, "fetching an FCM access token from " + tokenUri
+            + " failed: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")")));
+      }
+
+      @Override
+      public void onResponse(Call call, Response response) {
+        try (response) {
+          ResponseBody body = response.body();
+          String text = body == null ? "" : body.string();
+          if (!response.isSuccessful()) {
+            // 4xx: the grant was refused (a wrong or revoked key); 5xx: the endpoint is failing.
+            result.completeExceptionally(new TokenFailure(response.code() < 500 && response.code() != 429,
+                "the token endpoint " + tokenUri + " refused the service account " + account.clientEmail + ": HTTP "
+                + response.code() + describeOAuthError(text)));
+            return;
+          }
+          JsonObject o = JsonParser.parseString(text).getAsJsonObject();
+          JsonElement token = o.get("access_token");
+          if (token == null || !token.isJsonPrimitive()) {
+            result.completeExceptionally(new TokenFailure(false, "the token endpoint " + tokenUri
+                + " answered without an access_token"));
+            return;
+          }
+          long expiresIn = o.has("expires_in") ? o.get("expires_in").getAsLong() : LIFETIME.toSeconds();
+          result.complete(new Token(token.getAsString(), clock.instant().plusSeconds(expiresIn)));
+        } catch (IOException | RuntimeException e) {
+          result.completeExceptionally(new TokenFailure(false, "reading the FCM access token from " + tokenUri
+              + " failed: " + e.getClass().getSimpleName()));
+        }
+      }
+    });
+    return result;
+  }
+
+  /** {@code ": invalid_grant (Invalid JWT Signature.)"} from an OAuth error body, if it is one. */
+  private static String describeOAuthError(String body) {
+    try {
+      JsonObject o = JsonParser.parseString(body).getAsJsonObject();
+      String error = o.has("error") && o.get("error").isJsonPrimitive() ? o.get("error").getAsString() : null;
+      String description = o.has("error_description") ? o.get("error_description").getAsString() : null;
+      if (error == null) {
+        return "";
+      }
+      return ": " + error + (description == null ? "" : " (" + description + ")");
+    } catch (RuntimeException e) {
+      return "";
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "OAuthTokens{" + account + ", tokenUri=" + tokenUri + "}";
+  }
+}
