@@ -142,7 +142,7 @@ public final class Message {
 
   /**
    * The notification category the app registered, which selects its action buttons (APNs
-   * {@code category}; FCM {@code click_action}).
+   * {@code category}; Android has no such field and ignores it).
    */
   public Optional<String> category() {
     return Optional.ofNullable(category);

@@ -135,6 +135,9 @@ public final class ApnsTransport implements Transport {
       } catch (RuntimeException e) { // not expected of Pushy; the slot must not leak
         limit.release();
         result.complete(failed(e));
+      } catch (Error e) {
+        result.complete(failed(e));
+        throw e; // the limit frees the slot of a task that threw
       }
     });
     return result;

@@ -53,7 +53,15 @@ final class StreamLimit {
           break;
         }
         outstanding.incrementAndGet();
-        task.run();
+        try {
+          task.run();
+        } catch (Throwable t) { // a task must release its own slot; one that threw cannot be trusted to
+          outstanding.decrementAndGet();
+          if (t instanceof VirtualMachineError vm) {
+            drainRequests.set(0); // the next submit or release drains again
+            throw vm;
+          }
+        }
       }
     } while (drainRequests.decrementAndGet() != 0);
   }

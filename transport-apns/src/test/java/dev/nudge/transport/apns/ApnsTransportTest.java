@@ -324,23 +324,53 @@ class ApnsTransportTest {
 
   @Test
   void closingLetsTheSendsInFlightFinishAndLaterSendsAreRetried() throws Exception {
-    Set<String> tokens = new HashSet<>();
-    for (int i = 0; i < 500; i++) {
-      tokens.add(MockApns.token(i));
-    }
-    try (MockApns apns = MockApns.validating(tokens, Map.of())) {
-      ApnsTransport t = apns.transport().build();
-      List<CompletableFuture<SendResult>> results = new ArrayList<>();
-      for (int i = 0; i < 500; i++) {
-        results.add(t.send(device(MockApns.token(i)), notification("r" + i).build()));
+    java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> gate =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    io.netty.channel.nio.NioEventLoopGroup serverLoops = new io.netty.channel.nio.NioEventLoopGroup(1);
+    try (MockApns apns = MockApns.onOwnLoops((headers, payload) -> {
+      java.util.concurrent.CountDownLatch g = gate.get();
+      if (g != null) {
+        try {
+          g.await(30, TimeUnit.SECONDS); // the server holds its answers until the test lets them go
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
-      t.close();
-      assertThat(results).allSatisfy(f -> assertThat(f).isDone());
-      long accepted = results.stream().filter(f -> f.join() instanceof SendResult.Accepted).count();
-      assertThat(results).allSatisfy(f -> assertThat(f.join()).isInstanceOfAny(SendResult.Accepted.class,
-          SendResult.Retry.class));
-      assertThat(apns.accepted()).hasSize((int) accepted);
-      assertThat(send(t, MockApns.token(1), notification("late").build())).isInstanceOf(SendResult.Retry.class);
+    }, serverLoops)) {
+      ApnsTransport t = apns.transport().gracefulShutdownTimeout(Duration.ofSeconds(20)).build();
+      assertThat(send(t, MockApns.token(0), notification("warm").build())).isInstanceOf(SendResult.Accepted.class);
+      java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      gate.set(held);
+      List<CompletableFuture<SendResult>> inFlight = new ArrayList<>();
+      for (int i = 1; i <= 50; i++) {
+        inFlight.add(t.send(device(MockApns.token(i)), notification("r" + i).build()));
+      }
+      CompletableFuture<Void> closing = CompletableFuture.runAsync(t::close);
+      // Sends made once the close began are refused at once; those made before it are in flight.
+      SendResult probe;
+      int probes = 0;
+      do {
+        CompletableFuture<SendResult> p = t.send(device(MockApns.token(100 + probes)), notification("p" + probes).build());
+        probes++;
+        if (!p.isDone()) {
+          inFlight.add(p);
+          probe = null;
+        } else {
+          probe = p.join();
+        }
+      } while (probe == null && probes < 10_000);
+      assertThat(probe).isInstanceOfSatisfying(SendResult.Retry.class,
+          r -> assertThat(r.reason()).contains("closed"));
+      assertThat(closing).isNotDone();
+      assertThat(inFlight).noneMatch(CompletableFuture::isDone);
+
+      held.countDown();
+      closing.get(30, TimeUnit.SECONDS);
+
+      assertThat(inFlight).allSatisfy(f -> assertThat(f.getNow(null)).isInstanceOf(SendResult.Accepted.class));
+      assertThat(apns.accepted()).hasSize(1 + inFlight.size());
+    } finally {
+      serverLoops.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
   }
 

@@ -74,13 +74,17 @@ final class MockApns implements AutoCloseable {
   private volatile int port;
 
   private MockApns(PushNotificationHandlerFactory handlers) throws Exception {
+    this(handlers, EVENT_LOOPS);
+  }
+
+  private MockApns(PushNotificationHandlerFactory handlers, io.netty.channel.EventLoopGroup group) throws Exception {
     this.server = new MockApnsServerBuilder()
         .setServerCredentials(new java.security.cert.X509Certificate[] {SERVER.certificate(), CA.certificate()},
             SERVER.keyPair().getPrivate(), null)
         .setTrustedClientCertificateChain(new ByteArrayInputStream(
             CA.certificatePem().getBytes(StandardCharsets.US_ASCII)))
         .setHandlerFactory(handlers)
-        .setEventLoopGroup(EVENT_LOOPS)
+        .setEventLoopGroup(group)
         .setListener(new Recorder())
         .build();
   }
@@ -157,6 +161,16 @@ final class MockApns implements AutoCloseable {
   static MockApns started(PushNotificationHandlerFactory handlers, int port) throws Exception {
     MockApns m = new MockApns(handlers);
     m.port = (Integer) m.server.start(port).get(10, TimeUnit.SECONDS);
+    return m;
+  }
+
+  /**
+   * A server on event loops of its own ({@code group}), for a handler that blocks: it must not
+   * hold up the clients' loops.
+   */
+  static MockApns onOwnLoops(PushNotificationHandler handler, io.netty.channel.EventLoopGroup group) throws Exception {
+    MockApns m = new MockApns(session -> handler, group);
+    m.port = (Integer) m.server.start(0).get(10, TimeUnit.SECONDS);
     return m;
   }
 

@@ -51,4 +51,16 @@ class StreamLimitTest {
     assertThat(deepest.get()).isEqualTo(1);
     assertThat(limit.outstanding()).isZero();
   }
+
+  @Test
+  void aTaskThatThrowsAnErrorFreesItsSlotAndTheOthersStillStart() {
+    StreamLimit limit = new StreamLimit(1);
+    List<Integer> started = new ArrayList<>();
+    limit.submit(() -> {
+      throw new AssertionError("a broken task");
+    });
+    limit.submit(() -> started.add(1));
+    assertThat(started).containsExactly(1);
+    assertThat(limit.outstanding()).isEqualTo(1);
+  }
 }

@@ -102,9 +102,6 @@ final class FcmRequests {
       if (n.channel() != null) {
         notification.addProperty("channel_id", n.channel());
       }
-      if (n.category() != null) {
-        notification.addProperty("click_action", n.category());
-      }
       if (n.sound() != null) {
         notification.addProperty("sound", n.sound());
       }

@@ -33,7 +33,7 @@ final class FcmResponses {
       "PERMISSION_DENIED", "the service account may not send for this project (its role lacks"
           + " cloudmessaging.messages.create)",
       "NOT_FOUND", "no such Firebase project, or FCM is not enabled for it",
-      "UNAUTHENTICATED", "the access token was refused: check the service account key");
+      "UNAUTHENTICATED", "the access token was refused: check the service account key or the supplied tokens");
 
   private FcmResponses() {}
 
@@ -41,12 +41,14 @@ final class FcmResponses {
   static SendResult map(int status, String body, String retryAfter, Clock clock) {
     String code = null;
     String message = null;
+    boolean tokenField = false;
     try {
       JsonElement root = JsonParser.parseString(body == null ? "" : body);
       if (root.isJsonObject() && root.getAsJsonObject().get("error") instanceof JsonObject error) {
         message = error.get("message") != null && error.get("message").isJsonPrimitive()
             ? error.get("message").getAsString() : null;
         code = detailCode(error);
+        tokenField = violatesTokenField(error);
         if (code == null && error.get("status") != null && error.get("status").isJsonPrimitive()) {
           code = error.get("status").getAsString();
         }
@@ -57,15 +59,18 @@ final class FcmResponses {
     String reason = describe(code, status, message);
     if (code == null) {
       return status == 429 || status >= 500 ? SendResult.retry(reason, retryAfter(retryAfter, clock))
-          : SendResult.rejected(reason, status == 404);
+          // Not FCM's own error (a proxy, a wrong URL or project): never the device's fault.
+          : SendResult.rejected(reason, false);
     }
     switch (code) {
       case "UNREGISTERED":
       case "SENDER_ID_MISMATCH":
         return SendResult.rejected(reason, true);
       case "INVALID_ARGUMENT":
-        // Invalid registration token, or another field: only the first is the token's fault.
-        return SendResult.rejected(reason, message != null && message.toLowerCase(Locale.ROOT).contains("registration token"));
+        // Invalid registration token, or another field: only the first is the token's fault. FCM
+        // names the field in a google.rpc.BadRequest detail; its message is the fallback.
+        return SendResult.rejected(reason, tokenField
+            || message != null && message.toLowerCase(Locale.ROOT).contains("registration token"));
       case "QUOTA_EXCEEDED":
       case "UNAVAILABLE":
       case "INTERNAL":
@@ -88,6 +93,24 @@ final class FcmResponses {
       // not JSON
     }
     return null;
+  }
+
+  /** Whether a {@code google.rpc.BadRequest} detail names {@code message.token} as the bad field. */
+  private static boolean violatesTokenField(JsonObject error) {
+    if (!(error.get("details") instanceof JsonArray details)) {
+      return false;
+    }
+    for (JsonElement d : details) {
+      if (d instanceof JsonObject o && o.get("fieldViolations") instanceof JsonArray violations) {
+        for (JsonElement v : violations) {
+          if (v instanceof JsonObject f && f.get("field") != null && f.get("field").isJsonPrimitive()
+              && f.get("field").getAsString().equals("message.token")) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   private static String detailCode(JsonObject error) {

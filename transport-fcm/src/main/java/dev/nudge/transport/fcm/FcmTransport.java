@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Supplier;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.Dispatcher;
@@ -45,7 +44,7 @@ import okhttp3.ResponseBody;
  * and, on Android, the deep link under {@link Builder#deepLinkKey}), {@code android} (priority,
  * {@code ttl} from the notification's expiry within FCM's 0 to 28 days, {@code collapse_key} and
  * notification {@code tag} from the collapse identity so a resend replaces the first copy, the
- * channel id, the category as {@code click_action}, sound, badge as {@code notification_count}),
+ * channel id, sound, badge as {@code notification_count}),
  * or for the web a {@code webpush} block (TTL and Urgency headers, the tag, an HTTPS deep link as
  * {@code fcm_options.link}); {@code fcm_options.analytics_label} is the campaign id within FCM's
  * label rules. A message whose payload is over 4096 bytes is not sent: it ends rejected with the
@@ -121,13 +120,13 @@ public final class FcmTransport implements Transport {
       if (failure != null) {
         Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
             ? failure.getCause() : failure;
-        boolean permanent = cause instanceof TokenFailure tf && tf.permanent;
         String reason = cause instanceof TokenFailure ? cause.getMessage()
             : "no FCM access token: " + cause.getClass().getSimpleName();
-        if (permanent) {
-          logOnce("token", reason + "; every send is rejected until the service account is fixed");
+        if (cause instanceof TokenFailure tf && tf.refused) {
+          logOnce("token", reason + "; the sends are tried again until the key or this machine's clock is fixed");
         }
-        result.complete(permanent ? SendResult.rejected(reason, false) : SendResult.retry(reason, null));
+        // The reminders wait (until their expiry) rather than fail: delivery resumes once it is fixed.
+        result.complete(SendResult.retry(reason, OAuthTokens.FAILURE_PAUSE));
         return;
       }
       Request request = new Request.Builder().url(sendUrl)
@@ -192,8 +191,8 @@ public final class FcmTransport implements Transport {
   }
 
   /**
-   * Lets requests in flight finish (for at most the client's call timeout), then stops the
-   * transport's own threads; a client the host gave keeps its connection pool.
+   * Lets requests in flight finish (for at most 30 seconds), then stops the transport's own
+   * threads; a client the host gave keeps its connection pool.
    */
   @Override
   public void close() {
@@ -225,7 +224,7 @@ public final class FcmTransport implements Transport {
 
     private Platform platform = Platform.ANDROID;
     private ServiceAccount account;
-    private Supplier<String> suppliedTokens;
+    private AccessTokenSource suppliedTokens;
     private String projectId;
     private HttpUrl endpoint = DEFAULT_ENDPOINT;
     private String tokenUri;
@@ -274,9 +273,10 @@ public final class FcmTransport implements Transport {
 
     /**
      * The host's own access tokens (e.g. from Google's auth library or a workload identity): asked
-     * for every request, on the sending thread, so it should cache; needs {@link #projectId}.
+     * for every request, on the sending thread, so it should cache, and told of a token FCM
+     * refused; needs {@link #projectId}.
      */
-    public Builder accessTokens(Supplier<String> tokens) {
+    public Builder accessTokens(AccessTokenSource tokens) {
       Objects.requireNonNull(tokens, "tokens");
       if (account != null) {
         throw new IllegalStateException("FCM service account is already set; give either a service account or a"
@@ -317,7 +317,10 @@ public final class FcmTransport implements Transport {
 
     /**
      * An OkHttp client to share (its connection pool, TLS and timeouts); the transport derives its
-     * own with {@code newBuilder()} and its own dispatcher, and never changes the host's.
+     * own with {@code newBuilder()} and its own dispatcher, and never changes the host's. The
+     * derived client keeps the host's interceptors: a logging interceptor there must redact the
+     * {@code Authorization} header ({@code HttpLoggingInterceptor.redactHeader("Authorization")})
+     * and not log bodies, or it would log access tokens and the signed grant.
      */
     public Builder httpClient(OkHttpClient client) {
       this.client = Objects.requireNonNull(client, "client");

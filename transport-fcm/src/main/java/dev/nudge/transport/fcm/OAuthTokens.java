@@ -22,16 +22,19 @@ import okhttp3.ResponseBody;
 
 /**
  * Access tokens for the FCM API from a service account, by the OAuth 2.0 JWT bearer grant (RFC
- * 7523): a JWT signed RS256 with the account's key is exchanged at its {@code token_uri}. A token
- * is cached and renewed ahead of its expiry by one fetch, which every caller then waits for
- * without blocking: a caller gets a future. Within the last {@link #RENEW_AHEAD} of a token's life
- * the current token is still handed out while the new one is fetched. Thread-safe; never logs or
- * prints a token or the key.
+ * 7523): a JWT signed RS256 with the account's key (its {@code aud} the key's {@code token_uri})
+ * is exchanged at the token endpoint (the key's {@code token_uri}, or an override such as a
+ * proxy). A token is cached and renewed ahead of its expiry by one fetch, which every caller then
+ * waits for without blocking: a caller gets a future. Within the last {@link #RENEW_AHEAD} of a
+ * token's life the current token is still handed out while the new one is fetched. A failed
+ * fetch is remembered for {@link #FAILURE_PAUSE}: callers meanwhile get the same failure at once
+ * instead of a new grant each. Thread-safe; never logs or prints a token or the key.
  */
 final class OAuthTokens implements AccessTokens {
   static final String SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
   static final Duration LIFETIME = Duration.ofHours(1);
   static final Duration RENEW_AHEAD = Duration.ofMinutes(5);
+  static final Duration FAILURE_PAUSE = Duration.ofSeconds(30);
   private static final Base64.Encoder URL = Base64.getUrlEncoder().withoutPadding();
 
   private final ServiceAccount account;
@@ -43,6 +46,8 @@ final class OAuthTokens implements AccessTokens {
 
   private Token current; // guarded by this
   private CompletableFuture<Token> fetching; // guarded by this
+  private TokenFailure failure; // guarded by this; the last fetch's, until failedUntil
+  private Instant failedUntil = Instant.MIN; // guarded by this
 
   OAuthTokens(ServiceAccount account, String tokenUri, OkHttpClient http, Clock clock) {
     this.account = account;
@@ -60,6 +65,10 @@ final class OAuthTokens implements AccessTokens {
         return CompletableFuture.completedFuture(current.value);
       }
       CompletableFuture<Token> f = fetching;
+      if (f == null && failure != null && now.isBefore(failedUntil)
+          && (current == null || !now.isBefore(current.expiresAt))) {
+        return CompletableFuture.failedFuture(failure);
+      }
       if (f == null) {
         CompletableFuture<Token> started = fetch();
         fetching = started;
@@ -68,6 +77,11 @@ final class OAuthTokens implements AccessTokens {
           synchronized (OAuthTokens.this) {
             if (t != null) {
               current = t;
+              failure = null;
+            } else {
+              failure = e instanceof TokenFailure tf ? tf : new TokenFailure(false, "fetching an FCM access token"
+                  + " failed: " + e.getClass().getSimpleName());
+              failedUntil = clock.instant().plus(FAILURE_PAUSE);
             }
             if (fetching == started) {
               fetching = null;
@@ -99,7 +113,7 @@ final class OAuthTokens implements AccessTokens {
     JsonObject claims = new JsonObject();
     claims.addProperty("iss", account.clientEmail);
     claims.addProperty("scope", SCOPE);
-    claims.addProperty("aud", tokenUri);
+    claims.addProperty("aud", account.tokenUri); // Google accepts its own token URI only, whatever the address called
     claims.addProperty("iat", now.getEpochSecond());
     claims.addProperty("exp", now.plus(LIFETIME).getEpochSecond());
     String signingInput = URL.encodeToString(header.toString().getBytes(StandardCharsets.UTF_8)) + "."

@@ -81,7 +81,7 @@ class FcmTransportTest {
       JsonObject an = android.getAsJsonObject("notification");
       assertThat(an.get("tag").getAsString()).isEqualTo("0190f3c2a1b2c3d4e5f60718293a4b5c");
       assertThat(an.get("channel_id").getAsString()).isEqualTo("reminders");
-      assertThat(an.get("click_action").getAsString()).isEqualTo("OPEN_CART");
+      assertThat(an.has("click_action")).as("an iOS category is not an Android intent action").isFalse();
       assertThat(an.get("sound").getAsString()).isEqualTo("chime");
       assertThat(an.get("notification_count").getAsInt()).isEqualTo(2);
       assertThat(m.getAsJsonObject("fcm_options").get("analytics_label").getAsString()).isEqualTo("cart-abandonment");
@@ -228,6 +228,11 @@ class FcmTransportTest {
         "Permission 'cloudmessaging.messages.create' denied"));
     answers.put("no-project", MockFcm.error(404, "NOT_FOUND", null, "Requested entity was not found."));
     answers.put("proxy-page", new MockResponse().setResponseCode(502).setBody("<html>Bad gateway</html>"));
+    answers.put("wrong-url", new MockResponse().setResponseCode(404).setBody("<html>Error 404 (Not Found)</html>"));
+    answers.put("token-field", new MockResponse().setResponseCode(400).setHeader("Content-Type", "application/json")
+        .setBody("{\"error\":{\"code\":400,\"message\":\"Invalid value\",\"status\":\"INVALID_ARGUMENT\","
+            + "\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.BadRequest\",\"fieldViolations\":"
+            + "[{\"field\":\"message.token\",\"description\":\"Invalid registration\"}]}]}}"));
     try (MockFcm fcm = new MockFcm(); FcmTransport t = fcm.transport().clock(clock).build()) {
       fcm.answer = s -> answers.get(s.token());
       Map<String, SendResult> results = new HashMap<>();
@@ -250,6 +255,8 @@ class FcmTransportTest {
       assertKept(results.get("no-project"), "NOT_FOUND (404)");
       assertThat(results.get("proxy-page")).isInstanceOfSatisfying(SendResult.Retry.class,
           r -> assertThat(r.reason()).isEqualTo("HTTP 502"));
+      assertKept(results.get("wrong-url"), "HTTP 404"); // a wrong URL or project must not wipe the devices
+      assertDead(results.get("token-field"), "INVALID_ARGUMENT (400)");
       assertThat(fcm.tokenRequests).as("THIRD_PARTY_AUTH_ERROR is not our token's fault").hasSize(1);
     }
   }
@@ -350,35 +357,86 @@ class FcmTransportTest {
   }
 
   @Test
-  void aRefusedGrantRejectsSendsWithTheEndpointsReasonAndATokenOutageRetries() throws Exception {
+  void aRefusedGrantIsARetryWithTheEndpointsReasonAndIsAskedOncePerPause() throws Exception {
     try (MockFcm fcm = new MockFcm()) {
-      CountDownLatch fetched = new CountDownLatch(1);
+      AtomicInteger grants = new AtomicInteger();
       fcm.server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
         @Override
         public MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest request) {
-          fetched.countDown();
+          grants.incrementAndGet();
           return new MockResponse().setResponseCode(400).setHeader("Content-Type", "application/json")
               .setBody("{\"error\":\"invalid_grant\",\"error_description\":\"Invalid JWT Signature.\"}");
         }
       });
       try (FcmTransport t = fcm.transport().clock(clock).build()) {
-        SendResult r = send(t, "tok", notification("r1").build());
-        assertThat(r).isInstanceOfSatisfying(SendResult.Rejected.class, rej -> {
-          assertThat(rej.tokenDead()).isFalse();
-          assertThat(rej.reason()).contains("invalid_grant (Invalid JWT Signature.)").contains(MockFcm.CLIENT_EMAIL)
-              .doesNotContain("eyJ"); // no JWT
-        });
-        assertThat(fetched.getCount()).isZero();
-      }
-      fcm.server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
-        @Override
-        public MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest request) {
-          return new MockResponse().setResponseCode(503);
+        for (int i = 0; i < 20; i++) {
+          SendResult r = send(t, "tok", notification("r" + i).build());
+          assertThat(r).isInstanceOfSatisfying(SendResult.Retry.class, retry -> {
+            assertThat(retry.reason()).contains("invalid_grant (Invalid JWT Signature.)")
+                .contains(MockFcm.CLIENT_EMAIL).doesNotContain("eyJ"); // no JWT
+            assertThat(retry.retryAfter()).isEqualTo(Duration.ofSeconds(30));
+          });
         }
-      });
-      try (FcmTransport t = fcm.transport().clock(clock).build()) {
-        assertThat(send(t, "tok", notification("r2").build())).isInstanceOf(SendResult.Retry.class);
+        assertThat(grants).as("one grant per pause, not one per send").hasValue(1);
+        clock.advance(Duration.ofSeconds(31));
+        send(t, "tok", notification("later").build());
+        assertThat(grants).hasValue(2);
       }
+    }
+  }
+
+  @Test
+  void aTokenUriOverrideIsWhereTheGrantGoesButItsAudienceStaysTheKeys() throws Exception {
+    try (MockFcm fcm = new MockFcm(); MockFcm proxy = new MockFcm()) {
+      String key = fcm.serviceAccountJson().replace(fcm.server.url("/token").toString(), "https://oauth2.googleapis.com/token");
+      try (FcmTransport t = FcmTransport.builder().serviceAccount(key).tokenUri(proxy.server.url("/token").toString())
+          .endpoint(fcm.server.url("/").toString()).httpClient(MockFcm.client()).clock(clock).build()) {
+        assertThat(send(t, "tok", notification("r1").build())).isInstanceOf(SendResult.Accepted.class);
+      }
+      assertThat(fcm.tokenRequests).isEmpty();
+      assertThat(proxy.tokenRequests).hasSize(1);
+      JsonObject claims = MockFcm.verifiedClaims(form(proxy.tokenRequests.get(0).getBody().readUtf8()).get("assertion"),
+          new JsonObject[1]);
+      assertThat(claims.get("aud").getAsString()).isEqualTo("https://oauth2.googleapis.com/token");
+    }
+  }
+
+  @Test
+  void aHostsTokenSourceIsToldOfARefusedTokenAndRequestsGoOverHttp2() throws Exception {
+    List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    AtomicInteger version = new AtomicInteger(1);
+    List<okhttp3.Protocol> protocols = new java.util.concurrent.CopyOnWriteArrayList<>();
+    okhttp3.OkHttpClient host = MockFcm.client().newBuilder().eventListener(new okhttp3.EventListener() {
+      @Override
+      public void connectionAcquired(okhttp3.Call call, okhttp3.Connection connection) {
+        protocols.add(connection.protocol());
+      }
+    }).build();
+    try (MockFcm fcm = new MockFcm()) {
+      fcm.answer = s -> s.authorization().equals("Bearer host-1")
+          ? MockFcm.error(401, "UNAUTHENTICATED", null, "Request had invalid authentication credentials.")
+          : MockFcm.ok();
+      AccessTokenSource source = new AccessTokenSource() {
+        @Override
+        public String token() {
+          return "host-" + version.get();
+        }
+
+        @Override
+        public void rejected(String token) {
+          refused.add(token);
+          version.incrementAndGet();
+        }
+      };
+      try (FcmTransport t = FcmTransport.builder().accessTokens(source).projectId(MockFcm.PROJECT)
+          .endpoint(fcm.server.url("/").toString()).httpClient(host).clock(clock).build()) {
+        assertThat(send(t, "tok", notification("r1").build())).isInstanceOf(SendResult.Accepted.class);
+      }
+      assertThat(refused).containsExactly("host-1");
+      assertThat(fcm.sends).extracting(MockFcm.Send::authorization).containsExactly("Bearer host-1", "Bearer host-2");
+      assertThat(fcm.tokenRequests).isEmpty();
+      assertThat(protocols).isNotEmpty().containsOnly(okhttp3.Protocol.HTTP_2);
+      assertThat(host.dispatcher().getMaxRequestsPerHost()).as("the host's client is left as it was").isEqualTo(5);
     }
   }
 }
