@@ -69,8 +69,10 @@ import java.util.regex.Pattern;
  * {@code BadDeviceToken} and {@code DeviceTokenNotForTopic} reject the token for good (the engine
  * deactivates the device, with APNs' invalidation time where it gives one). Note that
  * {@code BadDeviceToken} also means a development (sandbox) token sent to the production gateway
- * or the other way round: if every device is refused so, the app build and the gateway do not
- * match (the first one is logged with that advice). {@code TooManyRequests},
+ * or the other way round, and {@code DeviceTokenNotForTopic} a wrong topic: if every device is
+ * refused so, the app build and the gateway (or the topic) do not match (the first one is logged
+ * with that advice). So that such a setting cannot deactivate every device of the app, these two
+ * keep the device until the transport has had one send accepted. {@code TooManyRequests},
  * {@code InternalServerError}, {@code ServiceUnavailable}, {@code Shutdown}, {@code IdleTimeout}
  * and a failed or closed connection are tried again with the engine's backoff; every other reason
  * ({@code BadTopic}, {@code InvalidProviderToken}, {@code ExpiredProviderToken},
@@ -85,6 +87,8 @@ public final class ApnsTransport implements Transport {
   private static final System.Logger LOG = System.getLogger("dev.nudge.transport.apns");
   private static final int MAX_LOGGED_REASONS = 64;
   private static final Set<String> ROUTINE = Set.of("Unregistered", "ExpiredToken");
+  /** Reasons a wrong gateway or topic also gives, for every token. */
+  private static final Set<String> MISMATCH = Set.of("BadDeviceToken", "DeviceTokenNotForTopic");
 
   private final ApnsClient client;
   private final ApnsRequests requests;
@@ -92,6 +96,8 @@ public final class ApnsTransport implements Transport {
   private final Duration gracefulShutdownTimeout;
   private final String description;
   private final Set<String> loggedReasons = ConcurrentHashMap.newKeySet();
+  /** Whether APNs accepted a send of this transport: its gateway, topic and credentials match the app. */
+  private volatile boolean accepted;
 
   private ApnsTransport(Builder b, ApnsClient client) {
     this.client = client;
@@ -144,6 +150,15 @@ public final class ApnsTransport implements Transport {
   }
 
   private SendResult answered(SendResult result, String reasonName) {
+    if (result instanceof SendResult.Accepted) {
+      accepted = true;
+    } else if (result instanceof SendResult.Rejected r && r.tokenDead() && !accepted
+        && MISMATCH.contains(reasonName)) {
+      // Until one send got through, this is as likely the gateway or the topic as the token:
+      // every device of the app would be deactivated by a setting. Keep them, and say why.
+      result = new SendResult.Rejected(r.reason() + "; the device is kept until this transport has had a send"
+          + " accepted, since before that a wrong gateway or topic looks the same", false, r.invalidSince());
+    }
     if (result instanceof SendResult.Rejected r && reasonName != null && !ROUTINE.contains(reasonName)) {
       logOnce(reasonName, "APNs refused a notification on " + description + ": " + r.reason()
           + (r.tokenDead() ? " (the device is deactivated)" : " (the device is kept)"));

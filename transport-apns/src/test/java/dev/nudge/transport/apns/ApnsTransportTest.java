@@ -213,6 +213,9 @@ class ApnsTransportTest {
     Instant invalidSince = Instant.parse("2026-11-30T08:00:00Z");
     RejectionReason[] current = new RejectionReason[1];
     try (MockApns apns = MockApns.with((headers, payload) -> {
+      if (current[0] == null) {
+        return;
+      }
       if (current[0] == RejectionReason.UNREGISTERED) {
         throw new UnregisteredDeviceTokenException(invalidSince);
       }
@@ -243,8 +246,34 @@ class ApnsTransportTest {
         if (reason == RejectionReason.BAD_DEVICE_TOKEN) {
           assertThat(((SendResult.Rejected) result).reason()).contains("sandbox").contains("production");
         }
+        if (reason == RejectionReason.values()[0]) {
+          current[0] = null; // one accepted send first: the gateway and the topic are right
+          assertThat(send(t, MockApns.token(8), notification("r-ok").build())).isInstanceOf(SendResult.Accepted.class);
+        }
       }
-      assertThat(apns.received).hasSize(RejectionReason.values().length);
+      assertThat(apns.received).hasSize(RejectionReason.values().length + 1);
+    }
+  }
+
+  @Test
+  void aWrongGatewayCannotDeactivateEveryDeviceBeforeASendWasAccepted() throws Exception {
+    boolean[] wrongGateway = {true};
+    try (MockApns apns = MockApns.with((headers, payload) -> {
+      if (wrongGateway[0]) {
+        throw new RejectedNotificationException(RejectionReason.BAD_DEVICE_TOKEN);
+      }
+    });
+        ApnsTransport t = apns.transport().build()) {
+      SendResult first = send(t, MockApns.token(1), notification("r1").build());
+      assertThat(first).isInstanceOfSatisfying(SendResult.Rejected.class, r -> {
+        assertThat(r.tokenDead()).isFalse();
+        assertThat(r.reason()).startsWith("BadDeviceToken (400)").contains("kept until this transport has had a send");
+      });
+      wrongGateway[0] = false;
+      assertThat(send(t, MockApns.token(2), notification("r2").build())).isInstanceOf(SendResult.Accepted.class);
+      wrongGateway[0] = true;
+      assertThat(send(t, MockApns.token(1), notification("r3").build())).isInstanceOfSatisfying(
+          SendResult.Rejected.class, r -> assertThat(r.tokenDead()).isTrue());
     }
   }
 
@@ -278,7 +307,7 @@ class ApnsTransportTest {
     assertThat(records).singleElement().satisfies(r -> {
       assertThat(r.getLevel()).isEqualTo(java.util.logging.Level.WARNING);
       assertThat(r.getMessage()).contains("BadDeviceToken").contains("localhost:").contains("sandbox")
-          .contains("deactivated").doesNotContain(MockApns.signingKeyPem().split("\n")[1]);
+          .contains("kept until").doesNotContain(MockApns.signingKeyPem().split("\n")[1]);
     });
   }
 

@@ -52,7 +52,8 @@ import okhttp3.ResponseBody;
  *
  * <p>FCM's answers: {@code UNREGISTERED}, {@code SENDER_ID_MISMATCH} and an
  * {@code INVALID_ARGUMENT} about the registration token reject the token for good (the device is
- * deactivated); {@code QUOTA_EXCEEDED}, {@code UNAVAILABLE}, {@code INTERNAL}, network failures and
+ * deactivated; a {@code SENDER_ID_MISMATCH} only once the transport has had a send accepted, since
+ * before that a wrong project gives it for every token); {@code QUOTA_EXCEEDED}, {@code UNAVAILABLE}, {@code INTERNAL}, network failures and
  * timeouts are tried again, not before FCM's {@code Retry-After}; a 401 fetches a new access
  * token and tries once more; everything else ({@code THIRD_PARTY_AUTH_ERROR}, a configuration
  * problem in the Firebase project; other {@code INVALID_ARGUMENT}s; {@code PERMISSION_DENIED};
@@ -76,6 +77,8 @@ public final class FcmTransport implements Transport {
   private final Clock clock;
   private final String description;
   private final Set<String> loggedReasons = ConcurrentHashMap.newKeySet();
+  /** Whether FCM accepted a send of this transport: its project is the app's. */
+  private volatile boolean accepted;
 
   private FcmTransport(Builder b, OkHttpClient http, HttpUrl sendUrl, AccessTokens tokens, String projectId) {
     this.platform = b.platform;
@@ -153,6 +156,7 @@ public final class FcmTransport implements Transport {
             return;
           }
           if (status == 200) {
+            accepted = true;
             result.complete(SendResult.accepted(name(text)));
             return;
           }
@@ -165,6 +169,11 @@ public final class FcmTransport implements Transport {
             }
           }
           SendResult mapped = FcmResponses.map(status, text, retryAfter, clock);
+          if ("SENDER_ID_MISMATCH".equals(code) && !accepted && mapped instanceof SendResult.Rejected r) {
+            // Until one send got through, a wrong project looks the same for every token: keep them.
+            mapped = SendResult.rejected(r.reason() + "; the device is kept until this transport has had a send"
+                + " accepted, since before that a wrong project looks the same", false);
+          }
           if (mapped instanceof SendResult.Rejected r && code != null && !ROUTINE.contains(code)) {
             logOnce(code, "FCM refused a notification on " + description + ": " + r.reason()
                 + (r.tokenDead() ? " (the device is deactivated)" : " (the device is kept)"));

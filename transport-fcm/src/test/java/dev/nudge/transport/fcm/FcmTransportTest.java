@@ -234,8 +234,13 @@ class FcmTransportTest {
             + "\"details\":[{\"@type\":\"type.googleapis.com/google.rpc.BadRequest\",\"fieldViolations\":"
             + "[{\"field\":\"message.token\",\"description\":\"Invalid registration\"}]}]}}"));
     try (MockFcm fcm = new MockFcm(); FcmTransport t = fcm.transport().clock(clock).build()) {
-      fcm.answer = s -> answers.get(s.token());
       Map<String, SendResult> results = new HashMap<>();
+      MockResponse wrongProject = MockFcm.error(403, "PERMISSION_DENIED", "SENDER_ID_MISMATCH", "SenderId mismatch");
+      fcm.answer = s -> wrongProject;
+      assertKept(send(t, "mismatch", notification("r-first").build()), "SENDER_ID_MISMATCH (403)");
+      fcm.answer = s -> MockFcm.ok();
+      send(t, "good", notification("r-good").build()); // accepted: the project is right
+      fcm.answer = s -> answers.get(s.token());
       for (String token : answers.keySet()) {
         results.put(token, send(t, token, notification("r-" + token).build()));
       }
