@@ -13,7 +13,6 @@ import dev.nudge.StepStats;
 import dev.nudge.core.Nudge;
 import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.NudgeListener;
-import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
 import dev.nudge.spi.Transport;
 import dev.nudge.store.memory.InMemoryStore;
@@ -25,11 +24,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -125,23 +122,8 @@ class ApnsEngineTest {
   void aResendAfterALostAnswerCarriesTheSameCollapseIdAndApnsId() throws Exception {
     try (MockApns apns = MockApns.validating(tokens(1), Map.of());
         ApnsTransport real = apns.transport().clock(clock).build()) {
-      AtomicInteger calls = new AtomicInteger();
-      // The first answer is lost after APNs took the notification, as in a crash between the send
-      // and storing its outcome: the engine cannot know, and sends it again.
-      Transport losingFirstAnswer = new Transport() {
-        @Override
-        public Platform platform() {
-          return Platform.IOS;
-        }
-
-        @Override
-        public CompletableFuture<SendResult> send(Device device, RenderedNotification n) {
-          CompletableFuture<SendResult> sent = real.send(device, n);
-          return calls.incrementAndGet() == 1
-              ? sent.thenCompose(ignored -> CompletableFuture.failedFuture(new java.io.IOException("connection reset")))
-              : sent;
-        }
-      };
+      // The first answer is lost after the platform took the notification: the engine sends it again.
+      Transport losingFirstAnswer = dev.nudge.testing.LostAnswerTransport.losingFirstAnswer(real);
       try (Nudge nudge = engine(losingFirstAnswer).build()) {
         nudge.define(cart());
         shoppers(nudge, 1);

@@ -10,7 +10,6 @@ import dev.nudge.Platform;
 import dev.nudge.core.Nudge;
 import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.NudgeListener;
-import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
 import dev.nudge.spi.Transport;
 import dev.nudge.store.memory.InMemoryStore;
@@ -19,10 +18,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -99,21 +96,8 @@ class FcmEngineTest {
   @Test
   void aResendAfterALostAnswerCarriesTheSameTagAndCollapseKey() throws Exception {
     try (MockFcm fcm = new MockFcm(); FcmTransport real = fcm.transport().clock(clock).build()) {
-      AtomicInteger calls = new AtomicInteger();
-      Transport losingFirstAnswer = new Transport() {
-        @Override
-        public Platform platform() {
-          return Platform.ANDROID;
-        }
-
-        @Override
-        public CompletableFuture<SendResult> send(Device device, RenderedNotification n) {
-          CompletableFuture<SendResult> sent = real.send(device, n);
-          return calls.incrementAndGet() == 1
-              ? sent.thenCompose(ignored -> CompletableFuture.failedFuture(new java.io.IOException("connection reset")))
-              : sent;
-        }
-      };
+      // The first answer is lost after the platform took the notification: the engine sends it again.
+      Transport losingFirstAnswer = dev.nudge.testing.LostAnswerTransport.losingFirstAnswer(real);
       try (Nudge nudge = engine(losingFirstAnswer).build()) {
         nudge.define(cart());
         shoppers(nudge, 1);
