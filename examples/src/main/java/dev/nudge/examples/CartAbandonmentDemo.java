@@ -173,12 +173,7 @@ public final class CartAbandonmentDemo {
   public static void main(String[] args) throws IOException {
     // The Persian variant must print as Persian whatever the platform's default encoding is.
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
-    List<String> options = new ArrayList<>();
-    for (String arg : args) {
-      // exec:java passes -Dexec.args="--apns-mock --reset" as one argument or several, as quoted.
-      options.addAll(List.of(arg.trim().split("\\s+")));
-    }
-    options.removeIf(String::isEmpty);
+    List<String> options = List.of(args);
     for (String a : options) {
       if (!OPTIONS.contains(a)) {
         System.err.println("unknown option " + a + "\n" + USAGE);
