@@ -263,7 +263,7 @@ public final class CartAbandonmentDemo {
 
     // The clock moves only between runs of runDue(), and each run completes when every send has
     // its answer: no APNs send is in flight while the clock jumps, so none outlives sendTimeout.
-    try (LocalApns closedLast = localApns;
+    try (localApns; // closed after the engine, which closes the transport first
         Nudge nudge = Nudge.builder()
         .clock(clock)
         .store(store)

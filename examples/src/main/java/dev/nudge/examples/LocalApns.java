@@ -7,6 +7,7 @@ import com.eatthepath.pushy.apns.auth.AuthenticationToken;
 import com.eatthepath.pushy.apns.server.AcceptAllPushNotificationHandlerFactory;
 import com.eatthepath.pushy.apns.server.MockApnsServer;
 import com.eatthepath.pushy.apns.server.MockApnsServerBuilder;
+import com.eatthepath.pushy.apns.server.MockApnsServerListener;
 import com.eatthepath.pushy.apns.server.PushNotificationHandler;
 import com.eatthepath.pushy.apns.server.PushNotificationHandlerFactory;
 import com.eatthepath.pushy.apns.server.RejectedNotificationException;
@@ -30,6 +31,7 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +42,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLSession;
 import okhttp3.tls.HeldCertificate;
 
@@ -58,7 +61,8 @@ import okhttp3.tls.HeldCertificate;
  * {@code TooManyRequests} (429) so the engine's retries show, accepts the rest, and records every
  * request as it arrived ({@link #received()}). Which deliveries are throttled depends only on the
  * token and the payload, never on the order requests arrive in, so a seeded run repeats.
- * {@link #acceptingAll} accepts everything and records nothing, for benchmarks.
+ * {@link #acceptingAll} is Pushy's accept-all server, for benchmarks: it counts the requests and
+ * keeps only the first one.
  *
  * <pre>{@code
  * try (LocalApns apns = LocalApns.start("com.example.shop", clock, deadTokens, 20);
@@ -88,6 +92,8 @@ public final class LocalApns implements AutoCloseable {
   private final MockApnsServer server;
   private final int port;
   private final Answers answers;
+  private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+  private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
   private LocalApns(String topic, Answers answers) {
     if (topic == null || topic.isBlank()) {
@@ -101,8 +107,10 @@ public final class LocalApns implements AutoCloseable {
     HeldCertificate serverCertificate = new HeldCertificate.Builder().addSubjectAlternativeName(HOST)
         .commonName(HOST).signedBy(authority).build();
     PushNotificationHandlerFactory handlers;
+    MockApnsServerListener listener = null;
     if (answers == null) {
       handlers = new AcceptAllPushNotificationHandlerFactory();
+      listener = new FirstRequest();
     } else {
       ApnsVerificationKey verification;
       try {
@@ -120,6 +128,7 @@ public final class LocalApns implements AutoCloseable {
           .setServerCredentials(new X509Certificate[] {serverCertificate.certificate(), authority.certificate()},
               serverCertificate.keyPair().getPrivate(), null)
           .setHandlerFactory(handlers)
+          .setListener(listener)
           .build();
       this.port = server.start(0).get(30, TimeUnit.SECONDS);
     } catch (IOException | ExecutionException | TimeoutException e) {
@@ -150,7 +159,10 @@ public final class LocalApns implements AutoCloseable {
     return new LocalApns(topic, new Answers(clock, Set.copyOf(uninstalledTokens), throttleOneIn));
   }
 
-  /** A server that accepts every request ({@link AcceptAllPushNotificationHandlerFactory}) and records nothing. */
+  /**
+   * A server that accepts every request ({@link AcceptAllPushNotificationHandlerFactory}), counts
+   * them ({@code answered("accepted")}) and keeps the first in {@link #received()}.
+   */
   public static LocalApns acceptingAll(String topic) {
     return new LocalApns(topic, null);
   }
@@ -206,18 +218,15 @@ public final class LocalApns implements AutoCloseable {
         + " certificate authority generated at start";
   }
 
-  /** Every request received so far, in arrival order; empty for {@link #acceptingAll}. */
+  /** Every request received so far, in arrival order; only the first for {@link #acceptingAll}. */
   public List<Received> received() {
-    return answers == null ? List.of() : List.copyOf(answers.received);
+    return List.copyOf(received);
   }
 
-  /** Requests answered with this reason ({@code "accepted"} for accepted ones); 0 for {@link #acceptingAll}. */
+  /** Requests answered with this reason ({@code "accepted"} for accepted ones, else APNs' reason). */
   public long answered(String answer) {
-    if (answers == null) {
-      return 0;
-    }
-    AtomicLong n = answers.counts.get(answer);
-    return n == null ? 0 : n.get();
+    LongAdder n = counts.get(answer);
+    return n == null ? 0 : n.sum();
   }
 
   /** Shuts the server down and waits for it; connections still open are closed. */
@@ -263,12 +272,44 @@ public final class LocalApns implements AutoCloseable {
     }
   }
 
-  /** What {@link #start} answers, and what it has received; shared by all connections. */
-  private record Answers(Clock clock, Set<String> uninstalled, int throttleOneIn,
-      ConcurrentLinkedQueue<Received> received, Map<String, AtomicLong> counts, Set<String> attempted) {
+  /** Counts one request and, if {@code keep}, records it as it arrived. */
+  private void record(Http2Headers headers, String payload, String tlsProtocol, String answer, boolean keep) {
+    counts.computeIfAbsent(answer, k -> new LongAdder()).increment();
+    if (keep) {
+      Integer priority = headers.getInt("apns-priority");
+      received.add(new Received(token(headers), text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
+          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, answer));
+    }
+  }
+
+  /** The device token of the {@code :path}, or {@code null}. */
+  private static String token(Http2Headers headers) {
+    CharSequence path = headers.path();
+    return path != null && path.toString().startsWith(PATH_PREFIX) ? path.toString().substring(PATH_PREFIX.length())
+        : null;
+  }
+
+  /** {@link #acceptingAll}'s listener: counts every request and keeps the first one. */
+  private final class FirstRequest implements MockApnsServerListener {
+    private final AtomicBoolean kept = new AtomicBoolean();
+
+    @Override
+    public void handlePushNotificationAccepted(Http2Headers headers, ByteBuf payload) {
+      boolean first = !kept.get() && kept.compareAndSet(false, true);
+      record(headers, first ? payload.toString(StandardCharsets.UTF_8) : null, null, "accepted", first);
+    }
+
+    @Override
+    public void handlePushNotificationRejected(Http2Headers headers, ByteBuf payload, RejectionReason reason,
+        Instant expiration) {
+      record(headers, null, null, "rejected", false); // not by the accept-all handler
+    }
+  }
+
+  /** What {@link #start} answers; shared by all connections. */
+  private record Answers(Clock clock, Set<String> uninstalled, int throttleOneIn, Set<String> attempted) {
     Answers(Clock clock, Set<String> uninstalled, int throttleOneIn) {
-      this(clock, uninstalled, throttleOneIn, new ConcurrentLinkedQueue<>(), new ConcurrentHashMap<>(),
-          ConcurrentHashMap.newKeySet());
+      this(clock, uninstalled, throttleOneIn, ConcurrentHashMap.newKeySet());
     }
 
     /** Whether this attempt is throttled: the first one of a delivery picked by its token and payload. */
@@ -291,16 +332,9 @@ public final class LocalApns implements AutoCloseable {
 
     @Override
     public void handlePushNotification(Http2Headers headers, ByteBuf body) throws RejectedNotificationException {
-      CharSequence path = headers.path();
-      String token = path != null && path.toString().startsWith(PATH_PREFIX)
-          ? path.toString().substring(PATH_PREFIX.length()) : null;
       String payload = body == null ? "" : body.toString(StandardCharsets.UTF_8);
-      Rejection rejection = answer(headers, token, payload);
-      String name = rejection == null ? "accepted" : rejection.reason();
-      Integer priority = headers.getInt("apns-priority");
-      answers.received.add(new Received(token, text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
-          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, name));
-      answers.counts.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet();
+      Rejection rejection = answer(headers, token(headers), payload);
+      record(headers, payload, tlsProtocol, rejection == null ? "accepted" : rejection.reason(), true);
       if (rejection != null) {
         throw rejection.exception();
       }
