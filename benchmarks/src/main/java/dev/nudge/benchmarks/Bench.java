@@ -221,19 +221,10 @@ public final class Bench {
     try (Nudge nudge = Nudge.builder().clock(clock)
         .transport(ios).transport(android).build()) {
       nudge.define(Workload.campaign());
-      List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(Workload.BATCH);
-      for (int i = 0; i < users; i++) {
-        String user = "r" + i;
+      Workload.scheduleCarts(nudge, "r", users, (user, i) -> {
         Platform platform = i % 2 == 0 ? Platform.IOS : Platform.ANDROID;
-        nudge.registerDevice(Device.of(user, platform, token(platform, i)).locale("en-US").build());
-        nudge.setUserAttributes(user, Map.of("first_name", "Sam"));
-        inFlight.add(nudge.track(Workload.cartAdd(user, i, null)));
-        if (inFlight.size() == Workload.BATCH) {
-          inFlight.forEach(CompletableFuture::join);
-          inFlight.clear();
-        }
-      }
-      inFlight.forEach(CompletableFuture::join);
+        return Device.of(user, platform, token(platform, i)).locale("en-US").build();
+      });
       clock.advance(Duration.ofHours(2).plusMinutes(1));
 
       long start = System.nanoTime();

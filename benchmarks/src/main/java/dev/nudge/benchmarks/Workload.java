@@ -18,9 +18,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiFunction;
 import javax.sql.DataSource;
 
 /** The workload every benchmark shares: the README's cart campaign and how events are tracked. */
@@ -74,6 +76,25 @@ final class Workload {
       cancelled += r.cancelled();
     }
     return new long[] {scheduled, cancelled};
+  }
+
+  /**
+   * Gives each of {@code users} users ({@code prefix + i}) its device, the first name Sam and a
+   * cart_add, tracked without waiting, {@link #BATCH} at a time; returns once all are stored.
+   */
+  static void scheduleCarts(Nudge nudge, String prefix, int users, BiFunction<String, Integer, Device> device) {
+    List<CompletableFuture<TrackResult>> inFlight = new ArrayList<>(BATCH);
+    for (int i = 0; i < users; i++) {
+      String user = prefix + i;
+      nudge.registerDevice(device.apply(user, i));
+      nudge.setUserAttributes(user, Map.of("first_name", "Sam"));
+      inFlight.add(nudge.track(cartAdd(user, i, null)));
+      if (inFlight.size() == BATCH) {
+        inFlight.forEach(CompletableFuture::join);
+        inFlight.clear();
+      }
+    }
+    inFlight.forEach(CompletableFuture::join);
   }
 
   /** Prints the JVM the figures come from: its name, version, processors and heap. */

@@ -20,7 +20,9 @@ import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.store.jdbc.JdbcStore;
 import dev.nudge.spi.RenderedNotification;
+import dev.nudge.spi.Transport;
 import dev.nudge.testing.TestClock;
+import dev.nudge.transport.apns.ApnsTransport;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -46,6 +48,8 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The cart-abandonment campaign on simulated shop traffic, one day per run.
@@ -63,13 +67,29 @@ import java.util.function.Function;
  * <p>Time is a {@link TestClock} moved in five-minute steps (and to each event's time), with
  * {@link Nudge#runDue()} after every move, so a simulated day takes a few seconds. The push
  * services are {@link DemoTransport}s: they throttle now and then and report uninstalled apps, so
- * the run shows retries and token retirement. Everything is seeded: each day prints the same
- * figures on every machine.
+ * the run shows retries and token retirement. With {@code --apns-mock} the iOS devices are sent to
+ * over real APNs traffic instead: the {@link ApnsTransport} talks HTTP/2 over TLS, with token
+ * authentication, to Pushy's mock APNs server on loopback ({@link LocalApns}), which answers the
+ * same way (throttling, unregistered tokens) and shows one request as it arrived. Everything is
+ * seeded: each day prints the same figures on every machine.
  *
- * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl examples exec:java}.
+ * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl examples exec:java
+ * -Dexec.args=--apns-mock}.
  */
 public final class CartAbandonmentDemo {
   static final String CAMPAIGN = "cart-abandonment";
+  /** The demo shop app's bundle id: the APNs topic with {@code --apns-mock}. */
+  static final String BUNDLE_ID = "dev.nudge.demo.shop";
+  /** The demo's options, each explained by {@link #USAGE}. */
+  static final List<String> OPTIONS = List.of("--reset", "--memory", "--apns-mock");
+  static final String USAGE = """
+      usage: demo [--reset] [--memory] [--apns-mock]
+        --reset      start over at day 1 (delete the H2 file under nudge-demo/)
+        --memory     keep nothing: one day in memory
+        --apns-mock  send to the iOS devices with the real APNs transport, over HTTP/2 and TLS with token
+                     authentication, to a mock APNs server on loopback (Pushy's MockApnsServer)""";
+
+  private static final int THROTTLE_ONE_IN = 20;
 
   private static final long SEED = 20260302L;
   private static final int SHOPPERS = 400;
@@ -113,6 +133,7 @@ public final class CartAbandonmentDemo {
   private final PrintStream out;
   private final int day;
   private final Path dir;
+  private final boolean apnsMock;
   private final Instant start;
   private final Instant trafficFrom;
   private final Instant end;
@@ -130,10 +151,11 @@ public final class CartAbandonmentDemo {
   private int webPurchases;
   private int cancelledByTrack;
 
-  private CartAbandonmentDemo(PrintStream out, int day, Path dir) {
+  private CartAbandonmentDemo(PrintStream out, int day, Path dir, boolean apnsMock) {
     this.out = out;
     this.day = day;
     this.dir = dir;
+    this.apnsMock = apnsMock;
     this.start = FIRST_DAY.plus(Duration.ofDays(day - 1L));
     this.trafficFrom = start.plus(Duration.ofHours(1));
     this.end = start.plus(Duration.ofDays(1));
@@ -145,27 +167,39 @@ public final class CartAbandonmentDemo {
    * Runs one simulated day and prints what happened. The reminders, devices and statistics are
    * kept in an H2 file under {@code nudge-demo/} (the {@code nudge.demo.dir} system property moves
    * it), so the next run continues with the next day: the reminders left pending are sent then.
-   * {@code --reset} starts over at day 1; {@code --memory} keeps nothing.
+   * {@code --reset} starts over at day 1; {@code --memory} keeps nothing; {@code --apns-mock}
+   * sends to the iOS devices with the real APNs transport, to a mock APNs server on loopback.
    */
   public static void main(String[] args) throws IOException {
     // The Persian variant must print as Persian whatever the platform's default encoding is.
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     List<String> options = List.of(args);
     for (String a : options) {
-      if (!a.equals("--reset") && !a.equals("--memory")) {
-        System.err.println("unknown option " + a + "; usage: demo [--reset] [--memory]");
+      if (!OPTIONS.contains(a)) {
+        System.err.println("unknown option " + a + "\n" + USAGE);
         System.exit(2);
       }
     }
+    // Pushy's INFO lines (which SSL provider, shutting down) would interleave with the demo's output.
+    PUSHY_LOG.setLevel(Level.WARNING);
     run(options, Path.of(System.getProperty("nudge.demo.dir", "nudge-demo")), out);
     out.flush();
   }
+
+  /** Held here: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+  private static final Logger PUSHY_LOG = Logger.getLogger("com.eatthepath.pushy");
+
+  /**
+   * What one run did, for tests: the day, its shoppers, the tokens of their uninstalled apps and,
+   * with {@code --apns-mock}, every request the mock APNs server received (else empty).
+   */
+  record Run(int day, List<Shopper> shoppers, Set<String> uninstalled, List<LocalApns.Received> apnsRequests) {}
 
   /**
    * One run of the demo: the next simulated day of the store kept in {@code dir} (day 1 when it
    * is new or with {@code --reset}), or one day in memory with {@code --memory}.
    */
-  static void run(List<String> options, Path dir, PrintStream out) throws IOException {
+  static Run run(List<String> options, Path dir, PrintStream out) throws IOException {
     boolean memory = options.contains("--memory");
     if (options.contains("--reset") && Files.isDirectory(dir)) {
       try (var files = Files.walk(dir)) {
@@ -177,10 +211,11 @@ public final class CartAbandonmentDemo {
     Path dayFile = dir.resolve("last-day.txt");
     int day = memory || !Files.exists(dayFile) ? 1 : Integer.parseInt(Files.readString(dayFile).trim()) + 1;
     NudgeStore store = memory ? new InMemoryStore() : JdbcStore.h2(Files.createDirectories(dir).resolve("demo"));
-    new CartAbandonmentDemo(out, day, memory ? null : dir).run(store);
+    Run run = new CartAbandonmentDemo(out, day, memory ? null : dir, options.contains("--apns-mock")).run(store);
     if (!memory) {
       Files.writeString(dayFile, day + "\n");
     }
+    return run;
   }
 
   /** The campaign of the README: two pushes per abandoned cart, stopped by a purchase anywhere. */
@@ -217,13 +252,19 @@ public final class CartAbandonmentDemo {
         .build();
   }
 
-  private void run(NudgeStore store) {
+  private Run run(NudgeStore store) {
     List<Shopper> all = shoppers();
     Set<String> deadTokens = uninstalledApps(all);
-    DemoTransport apns = new DemoTransport(Platform.IOS, clock, deadTokens, Duration.ofMinutes(10));
     DemoTransport fcm = new DemoTransport(Platform.ANDROID, clock, deadTokens, Duration.ofMinutes(10));
+    // Either the in-process stand-in, or the real APNs transport to a mock APNs server on loopback.
+    DemoTransport demoApns = apnsMock ? null : new DemoTransport(Platform.IOS, clock, deadTokens, Duration.ofMinutes(10));
+    LocalApns localApns = apnsMock ? LocalApns.start(BUNDLE_ID, clock, deadTokens, THROTTLE_ONE_IN) : null;
+    Transport apns = apnsMock ? localApns.transport().clock(clock).build() : demoApns;
 
-    try (Nudge nudge = Nudge.builder()
+    // The clock moves only between runs of runDue(), and each run completes when every send has
+    // its answer: no APNs send is in flight while the clock jumps, so none outlives sendTimeout.
+    try (localApns; // closed after the engine, which closes the transport first
+        Nudge nudge = Nudge.builder()
         .clock(clock)
         .store(store)
         .transport(apns)
@@ -260,6 +301,10 @@ public final class CartAbandonmentDemo {
       }
       out.printf("  %d shoppers (%d with locale fa), %d devices (%d iOS, %d Android), seed %d%n",
           all.size(), persian, devices, ios, devices - ios, SEED + day);
+      if (localApns != null) {
+        out.printf("  iOS: ApnsTransport over HTTP/2 to a mock APNs server (--apns-mock) at %s; Android: in-process"
+            + " stand-in%n", localApns.describe());
+      }
       out.println("  cart_add --2h--> push --24h--> second push; a purchase in the app or on the web stops it (per cart_id)");
       out.printf("  simulated clock %s to %s UTC in %d-minute steps, nudge.runDue() after each%n%n",
           TIME.format(start), TIME.format(end), TICK.toMinutes());
@@ -270,11 +315,15 @@ public final class CartAbandonmentDemo {
       printStats(nudge.stats(CAMPAIGN));
       out.println();
       out.println("Transports");
-      out.println("  " + apns.summary());
+      out.println("  " + (localApns != null ? summary(localApns) : demoApns.summary()));
       out.println("  " + fcm.summary());
       out.println();
-      printSamples(List.of(apns, fcm));
+      printSamples(demoApns != null ? List.of(demoApns, fcm) : List.of(fcm));
+      if (localApns != null) {
+        printApnsRequest(localApns.received());
+      }
     }
+    return new Run(day, all, deadTokens, localApns == null ? List.of() : localApns.received());
   }
 
   private void simulate(Nudge nudge) {
@@ -440,12 +489,11 @@ public final class CartAbandonmentDemo {
 
   private void plan(List<Shopper> all) {
     for (Shopper s : all) {
-      String[] item = CATALOG[s.item()];
       plan(s.cartAddAt(), Event.named("cart_add").user(s.id()).id("cart_add-" + s.cartId())
           .at(s.cartAddAt()).source(Source.APP)
           .property("cart_id", s.cartId())
-          .property("item_name", s.language().equals("fa") ? item[1] : item[0])
-          .property("price", Double.parseDouble(item[2]))
+          .property("item_name", itemName(s))
+          .property("price", Double.parseDouble(CATALOG[s.item()][2]))
           .build());
       switch (s.plan()) {
         case BUYS_IN_APP -> plan(s.cartAddAt().plus(s.buyAfter()), purchase(s, Source.APP));
@@ -457,6 +505,11 @@ public final class CartAbandonmentDemo {
 
   private void plan(Instant at, Event event) {
     timeline.add(new Planned(at, seq++, event.occurredAt().isPresent() ? event : event.at(at)));
+  }
+
+  /** The name of the shopper's cart item in the shopper's language, as the cart_add event carries it. */
+  static String itemName(Shopper s) {
+    return CATALOG[s.item()][s.language().equals("fa") ? 1 : 0];
   }
 
   private static Event purchase(Shopper s, Source source) {
@@ -539,6 +592,30 @@ public final class CartAbandonmentDemo {
         }
       }
     }
+  }
+
+  /** What the mock APNs server answered, in {@link DemoTransport#summary()}'s form. */
+  private static String summary(LocalApns apns) {
+    long accepted = apns.answered("accepted");
+    long throttled = apns.answered("TooManyRequests");
+    long unregistered = apns.answered("Unregistered");
+    long other = apns.received().size() - accepted - throttled - unregistered;
+    return String.format("%-7s %4d requests at the mock APNs server: %4d accepted, %2d throttled (TooManyRequests,"
+            + " retried later), %2d rejected (Unregistered)%s", Platform.IOS, apns.received().size(), accepted,
+        throttled, unregistered, other == 0 ? "" : ", " + other + " refused otherwise");
+  }
+
+  /** The first accepted APNs request, as the mock server received it. */
+  private void printApnsRequest(List<LocalApns.Received> received) {
+    received.stream().filter(r -> r.answer().equals("accepted")).findFirst().ifPresent(r -> {
+      out.println();
+      out.printf("One APNs request as the mock APNs server received it (HTTP/2 over %s, token authenticated)%n",
+          r.tlsProtocol());
+      out.printf("  :path /3/device/%s   apns-topic %s%n", Device.redact(r.token()), r.topic());
+      out.printf("  apns-collapse-id %s   apns-push-type %s   apns-priority %d%n", r.collapseId(), r.pushType(),
+          r.priority());
+      out.printf("  %s%n", r.payload());
+    });
   }
 
   /** Collects engine callbacks for the main thread: they may arrive on engine threads. */
