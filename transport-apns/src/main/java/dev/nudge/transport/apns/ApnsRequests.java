@@ -8,7 +8,6 @@ import com.eatthepath.pushy.apns.util.SimpleApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
 import dev.nudge.Priority;
 import dev.nudge.spi.RenderedNotification;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,7 +50,7 @@ final class ApnsRequests {
   record Refused(String reason) implements Request {}
 
   Request toRequest(String token, RenderedNotification n) {
-    int collapseBytes = n.collapseId().getBytes(StandardCharsets.UTF_8).length;
+    int collapseBytes = utf8Length(n.collapseId());
     if (collapseBytes > MAX_COLLAPSE_ID_BYTES) {
       return new Refused("BadCollapseId: the collapse id is " + collapseBytes + " bytes; APNs allows at most "
           + MAX_COLLAPSE_ID_BYTES + " (not sent)");
@@ -64,7 +63,7 @@ final class ApnsRequests {
       }
     }
     String payload = payload(n);
-    int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
+    int bytes = utf8Length(payload);
     if (bytes > MAX_PAYLOAD_BYTES) {
       return new Refused("PayloadTooLarge: the APNs payload is " + bytes + " bytes; APNs accepts at most "
           + MAX_PAYLOAD_BYTES + ", shorten the title, body or data (not sent)");
@@ -95,7 +94,44 @@ final class ApnsRequests {
    * answers and a host's logs of a resend line up with the first attempt.
    */
   static UUID apnsId(String reminderId, String token) {
-    return UUID.nameUUIDFromBytes((reminderId + '/' + token).getBytes(StandardCharsets.UTF_8));
+    long a = mix(fnv(reminderId, 0xcbf29ce484222325L));
+    long b = mix(fnv(token, a ^ 0x9e3779b97f4a7c15L));
+    // Version 8 (RFC 9562's custom layout) and the IETF variant, so it reads as a well-formed UUID.
+    return new UUID((a & 0xFFFFFFFFFFFF0FFFL) | 0x8000L, (b & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L);
+  }
+
+  private static long fnv(String s, long h) {
+    for (int i = 0; i < s.length(); i++) {
+      h = (h ^ s.charAt(i)) * 0x100000001b3L;
+    }
+    return h;
+  }
+
+  private static long mix(long z) { // SplitMix64's finalizer: every input bit moves every output bit
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+
+  /** The length of {@code s} in UTF-8, without encoding it. */
+  static int utf8Length(String s) {
+    int bytes = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        bytes++;
+      } else if (c < 0x800) {
+        bytes += 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        bytes += 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        bytes++; // a lone surrogate is encoded as '?'
+      } else {
+        bytes += 3;
+      }
+    }
+    return bytes;
   }
 
   private String payload(RenderedNotification n) {

@@ -130,6 +130,21 @@ public final class ApnsTransport implements Transport {
       return CompletableFuture.completedFuture(SendResult.rejected(refused.reason(), false));
     }
     var ready = ((ApnsRequests.Ready) request).notification();
+    if (limit.tryAcquire()) { // the common case: nothing waits for a stream
+      try {
+        return client.sendNotification(ready).handle((response, error) -> {
+          limit.release();
+          return error != null ? failed(error) : answered(ApnsResponses.map(response),
+              response.getRejectionReason().orElse(null));
+        });
+      } catch (RuntimeException | Error e) { // not expected of Pushy; the slot must not leak
+        limit.release();
+        if (e instanceof VirtualMachineError vm) {
+          throw vm;
+        }
+        return CompletableFuture.completedFuture(failed(e));
+      }
+    }
     CompletableFuture<SendResult> result = new CompletableFuture<>();
     limit.submit(() -> {
       try {
@@ -264,6 +279,9 @@ public final class ApnsTransport implements Transport {
     /** Token authentication with the {@code .p8} file's bytes from a stream (read now, not closed). */
     public Builder signingKey(InputStream p8, String teamId, String keyId) {
       Objects.requireNonNull(p8, "p8");
+      if (signingKey != null) {
+        throw new IllegalStateException("APNs signing key is already set; set it once");
+      }
       appleId("APNs team id", teamId);
       appleId("APNs key id", keyId);
       if (certificate != null) {
@@ -295,6 +313,9 @@ public final class ApnsTransport implements Transport {
     /** Certificate authentication with a {@code .p12} from a stream (read now, not closed). */
     public Builder clientCertificate(InputStream p12, String password) {
       Objects.requireNonNull(p12, "p12");
+      if (certificate != null) {
+        throw new IllegalStateException("APNs client certificate is already set; set it once");
+      }
       if (signingKey != null) {
         throw new IllegalStateException("APNs signing key is already set; use either a signing key or a"
             + " certificate, not both");
@@ -319,11 +340,7 @@ public final class ApnsTransport implements Transport {
           throw new IllegalArgumentException("APNs client certificate file holds no X.509 certificate with a"
               + " private key");
         }
-        if (x509.getNotAfter().toInstant().isBefore(clock.instant())) {
-          throw new IllegalArgumentException("APNs client certificate " + x509.getSubjectX500Principal().getName()
-              + " expired on " + x509.getNotAfter().toInstant() + "; renew it in the Apple developer account");
-        }
-        this.certificate = x509;
+        this.certificate = x509; // its expiry is checked by build(), on the clock given by then
         this.certificateKey = pk;
       } catch (IOException | GeneralSecurityException e) {
         throw new IllegalArgumentException("APNs client certificate could not be opened (" + e.getClass()
@@ -391,6 +408,9 @@ public final class ApnsTransport implements Transport {
       if (bundleId == null || bundleId.isBlank()) {
         throw new IllegalArgumentException("APNs topic is blank; give the app's bundle id, e.g. com.example.shop");
       }
+      if (topic != null) {
+        throw new IllegalStateException("APNs topic is already set to " + topic + "; set it once");
+      }
       this.topic = bundleId;
       return this;
     }
@@ -405,8 +425,10 @@ public final class ApnsTransport implements Transport {
     }
 
     /**
-     * Requests outstanding per connection (default 1000); more wait in the transport, never
-     * blocking the caller. APNs' own stream limit per connection still applies.
+     * Requests outstanding per connection (default 1000): the transport lets at most
+     * {@code connections × maxConcurrentStreams} be unanswered at once, across its connections;
+     * more wait in the transport, never blocking the caller. APNs' own stream limit per
+     * connection still applies.
      */
     public Builder maxConcurrentStreams(int streams) {
       if (streams < 1) {
@@ -490,6 +512,10 @@ public final class ApnsTransport implements Transport {
       if (gateway == null) {
         throw new IllegalArgumentException("APNs gateway is missing; call production() for App Store and TestFlight"
             + " builds, development() for builds run from Xcode, or server(host, port)");
+      }
+      if (certificate != null && certificate.getNotAfter().toInstant().isBefore(clock.instant())) {
+        throw new IllegalArgumentException("APNs client certificate " + certificate.getSubjectX500Principal().getName()
+            + " expired on " + certificate.getNotAfter().toInstant() + "; renew it in the Apple developer account");
       }
       if (deepLinkKey.equals(imageUrlKey)) {
         throw new IllegalArgumentException("APNs deepLinkKey and imageUrlKey are both '" + deepLinkKey

@@ -7,8 +7,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Bounds the requests outstanding at APNs without blocking a caller: a request over the limit
  * waits in a queue and starts when an earlier one is answered. Each started task must call
- * {@link #release()} exactly once when its answer (or failure) arrives. Lock-free and
- * thread-safe; a task that is answered at once (e.g. by a closed client) does not recurse.
+ * {@link #release()} exactly once when its answer (or failure) arrives. While nothing waits, a
+ * caller takes a slot directly ({@link #tryAcquire()}) and starts its request itself, without
+ * the queue. Lock-free and thread-safe; a task that is answered at once (e.g. by a closed client)
+ * does not recurse.
  */
 final class StreamLimit {
   private final int limit;
@@ -18,6 +20,22 @@ final class StreamLimit {
 
   StreamLimit(int limit) {
     this.limit = limit;
+  }
+
+  /**
+   * Takes a slot for a request the caller starts itself, if one is free and nothing waits (so
+   * that a waiting request is not overtaken); the caller must {@link #release()} it.
+   */
+  boolean tryAcquire() {
+    if (!waiting.isEmpty()) {
+      return false;
+    }
+    for (int n = outstanding.get(); n < limit; n = outstanding.get()) {
+      if (outstanding.compareAndSet(n, n + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Starts {@code task} now if under the limit, else once a slot is free. */
@@ -47,12 +65,19 @@ final class StreamLimit {
       return; // the thread draining now sees the change on its next turn
     }
     do {
-      while (outstanding.get() < limit) {
-        Runnable task = waiting.poll();
-        if (task == null) {
+      while (true) {
+        int n = outstanding.get();
+        if (n >= limit) {
           break;
         }
-        outstanding.incrementAndGet();
+        if (!outstanding.compareAndSet(n, n + 1)) {
+          continue; // a caller took a slot directly meanwhile
+        }
+        Runnable task = waiting.poll();
+        if (task == null) {
+          outstanding.decrementAndGet();
+          break;
+        }
         try {
           task.run();
         } catch (Throwable t) { // a task must release its own slot; one that threw cannot be trusted to

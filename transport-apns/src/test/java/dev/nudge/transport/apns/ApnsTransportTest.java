@@ -417,6 +417,11 @@ class ApnsTransportTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("team id");
     assertThatThrownBy(() -> ApnsTransport.builder().signingKey(pem, "TEAM123456", ""))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key id is blank");
+    assertThatThrownBy(() -> ApnsTransport.builder().topic("a").topic("b"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("topic is already set");
+    assertThatThrownBy(() -> ApnsTransport.builder().signingKey(pem, "TEAM123456", "KEY1234567")
+        .signingKey(pem, "TEAM123456", "KEY1234567"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("signing key is already set");
     assertThatThrownBy(() -> ApnsTransport.builder().production().development())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("already set");
     assertThatThrownBy(() -> ApnsTransport.builder().server("localhost", 0))
@@ -466,7 +471,7 @@ class ApnsTransportTest {
         .validityInterval(now - Duration.ofDays(400).toMillis(), now - Duration.ofDays(35).toMillis())
         .signedBy(MockApns.CA).build();
     assertThatThrownBy(() -> ApnsTransport.builder().clientCertificate(
-        new ByteArrayInputStream(p12(expired, "pw")), "pw"))
+        new ByteArrayInputStream(p12(expired, "pw")), "pw").topic("com.example.shop").production().build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expired on")
         .hasMessageContaining("renew");
   }
@@ -488,5 +493,27 @@ class ApnsTransportTest {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     ks.store(out, password.toCharArray());
     return out.toByteArray();
+  }
+
+  @Test
+  void theApnsIdIsTheSameForEveryTryAndDiffersByReminderAndToken() {
+    java.util.UUID id = ApnsRequests.apnsId("0190f3c2a1b2c3d4e5f60718293a4b5c", MockApns.token(1));
+    assertThat(ApnsRequests.apnsId("0190f3c2a1b2c3d4e5f60718293a4b5c", MockApns.token(1))).isEqualTo(id);
+    assertThat(ApnsRequests.apnsId("0190f3c2a1b2c3d4e5f60718293a4b5c", MockApns.token(2))).isNotEqualTo(id);
+    assertThat(ApnsRequests.apnsId("0190f3c2a1b2c3d4e5f60718293a4b5d", MockApns.token(1))).isNotEqualTo(id);
+    assertThat(id.version()).isEqualTo(8);
+    assertThat(id.variant()).isEqualTo(2);
+    java.util.Set<java.util.UUID> ids = new HashSet<>();
+    for (int i = 0; i < 100_000; i++) {
+      ids.add(ApnsRequests.apnsId("r" + i, MockApns.token(i % 7)));
+    }
+    assertThat(ids).hasSize(100_000);
+  }
+
+  @Test
+  void payloadSizesAreCountedInUtf8() {
+    for (String s : List.of("", "ascii", "سبد خرید", "emoji \uD83D\uDED2 cart", "lone \uD800 surrogate", "€ and é")) {
+      assertThat(ApnsRequests.utf8Length(s)).as(s).isEqualTo(s.getBytes(StandardCharsets.UTF_8).length);
+    }
   }
 }
