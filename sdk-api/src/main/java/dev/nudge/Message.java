@@ -130,7 +130,11 @@ public final class Message {
     return Optional.ofNullable(collapseKey);
   }
 
-  /** How long the platform should keep trying to deliver an undelivered notification. */
+  /**
+   * How long the platform should keep trying to deliver an undelivered notification. Unset, a
+   * notification expires with its reminder ({@code expireAfter}); with neither, the transport's
+   * own default applies (one day for the APNs and FCM transports, not the platforms' longer ones).
+   */
   public Optional<Duration> ttl() {
     return Optional.ofNullable(ttl);
   }
