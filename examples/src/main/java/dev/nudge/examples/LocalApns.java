@@ -25,14 +25,12 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -45,7 +43,6 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLSession;
-import okhttp3.tls.HeldCertificate;
 
 /**
  * An APNs of one's own on loopback: Pushy's {@link MockApnsServer} speaking HTTP/2 over TLS with a
@@ -80,14 +77,14 @@ public final class LocalApns implements AutoCloseable {
   /** The key id of the generated signing key. */
   public static final String KEY_ID = "LOCALKEY42";
   /** The loopback host name the server certificate is issued for. */
-  public static final String HOST = "localhost";
+  public static final String HOST = LocalCredentials.HOST;
 
   private static final String PATH_PREFIX = "/3/device/";
   private static final Duration UNINSTALLED_BEFORE_NOW = Duration.ofDays(3);
 
   private final String topic;
   private final String signingKeyPem;
-  private final HeldCertificate authority;
+  private final LocalCredentials tls;
   private final EventLoopGroup loop;
   private final MockApnsServer server;
   private final int port;
@@ -102,10 +99,8 @@ public final class LocalApns implements AutoCloseable {
     this.topic = topic;
     this.answers = answers;
     KeyPair signing = signingKeyPair();
-    this.signingKeyPem = pem(signing.getPrivate());
-    this.authority = new HeldCertificate.Builder().certificateAuthority(0).commonName("Nudge LocalApns CA").build();
-    HeldCertificate serverCertificate = new HeldCertificate.Builder().addSubjectAlternativeName(HOST)
-        .commonName(HOST).signedBy(authority).build();
+    this.signingKeyPem = LocalCredentials.pem(signing.getPrivate());
+    this.tls = LocalCredentials.generate("Nudge LocalApns CA");
     PushNotificationHandlerFactory handlers;
     MockApnsServerListener listener = null;
     if (answers == null) {
@@ -125,8 +120,7 @@ public final class LocalApns implements AutoCloseable {
     try {
       this.server = new MockApnsServerBuilder()
           .setEventLoopGroup(loop)
-          .setServerCredentials(new X509Certificate[] {serverCertificate.certificate(), authority.certificate()},
-              serverCertificate.keyPair().getPrivate(), null)
+          .setServerCredentials(tls.serverChain(), tls.serverKey(), null)
           .setHandlerFactory(handlers)
           .setListener(listener)
           .build();
@@ -199,7 +193,7 @@ public final class LocalApns implements AutoCloseable {
 
   /** The generated certificate authority that issued the server's certificate: the one to trust. */
   public X509Certificate certificateAuthority() {
-    return authority.certificate();
+    return tls.authority();
   }
 
   /** The topic (bundle id) this server serves. */
@@ -254,12 +248,6 @@ public final class LocalApns implements AutoCloseable {
    */
   public record Received(String token, String topic, String collapseId, String pushType, int priority,
       String payload, String tlsProtocol, String answer) {}
-
-  /** The private key as a {@code .p8} file holds it: PKCS#8, base64 in PEM armour. */
-  static String pem(PrivateKey key) {
-    return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n";
-  }
 
   /** A fresh EC P-256 key pair, the kind of signing key Apple issues for token authentication. */
   static KeyPair signingKeyPair() {
