@@ -32,16 +32,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -89,8 +86,7 @@ public final class LocalApns implements AutoCloseable {
   private final MockApnsServer server;
   private final int port;
   private final Answers answers;
-  private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
-  private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+  private final ReceivedLog<Received> received = new ReceivedLog<>();
 
   private LocalApns(String topic, Answers answers) {
     if (topic == null || topic.isBlank()) {
@@ -214,13 +210,12 @@ public final class LocalApns implements AutoCloseable {
 
   /** Every request received so far, in arrival order; only the first for {@link #acceptingAll}. */
   public List<Received> received() {
-    return List.copyOf(received);
+    return received.kept();
   }
 
   /** Requests answered with this reason ({@code "accepted"} for accepted ones, else APNs' reason). */
   public long answered(String answer) {
-    LongAdder n = counts.get(answer);
-    return n == null ? 0 : n.sum();
+    return received.answered(answer);
   }
 
   /** Shuts the server down and waits for it; connections still open are closed. */
@@ -262,12 +257,13 @@ public final class LocalApns implements AutoCloseable {
 
   /** Counts one request and, if {@code keep}, records it as it arrived. */
   private void record(Http2Headers headers, String payload, String tlsProtocol, String answer, boolean keep) {
-    counts.computeIfAbsent(answer, k -> new LongAdder()).increment();
+    Received request = null;
     if (keep) {
       Integer priority = headers.getInt("apns-priority");
-      received.add(new Received(token(headers), text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
-          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, answer));
+      request = new Received(token(headers), text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
+          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, answer);
     }
+    received.add(answer, request);
   }
 
   /** The device token of the {@code :path}, or {@code null}. */

@@ -33,7 +33,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import javax.net.ServerSocketFactory;
 import javax.net.SocketFactory;
 import okhttp3.OkHttpClient;
@@ -117,9 +116,8 @@ public final class LocalFcm implements AutoCloseable {
   private final Map<String, Instant> issued = new ConcurrentHashMap<>(); // access token -> expiry
   private final Set<String> attempted = ConcurrentHashMap.newKeySet();
   private final AtomicLong messageNumbers = new AtomicLong();
-  private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
+  private final ReceivedLog<Received> received = new ReceivedLog<>();
   private final ConcurrentLinkedQueue<Grant> grants = new ConcurrentLinkedQueue<>();
-  private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
 
   private LocalFcm(Clock clock, Set<String> uninstalled, int throttleOneIn) {
     this.clock = clock;
@@ -226,7 +224,7 @@ public final class LocalFcm implements AutoCloseable {
 
   /** Every send request received so far, in arrival order. */
   public List<Received> received() {
-    return List.copyOf(received);
+    return received.kept();
   }
 
   /** Every token request received so far, in arrival order. */
@@ -236,8 +234,7 @@ public final class LocalFcm implements AutoCloseable {
 
   /** Send requests answered with this code ({@link #ACCEPTED}, else FCM's error code, e.g. {@code UNREGISTERED}). */
   public long answered(String answer) {
-    LongAdder n = counts.get(answer);
-    return n == null ? 0 : n.sum();
+    return received.answered(answer);
   }
 
   /** Shuts the server down; connections still open are closed. */
@@ -394,9 +391,8 @@ public final class LocalFcm implements AutoCloseable {
       name.addProperty("name", "projects/" + PROJECT_ID + "/messages/0:" + messageNumbers.incrementAndGet());
       response = json(200, name);
     }
-    counts.computeIfAbsent(answer, k -> new LongAdder()).increment();
     TlsVersion tlsVersion = request.getTlsVersion();
-    received.add(new Received(now, path, token, body, protocol(request),
+    received.add(answer, new Received(now, path, token, body, protocol(request),
         tlsVersion == null ? null : tlsVersion.javaName(), answer));
     return response;
   }

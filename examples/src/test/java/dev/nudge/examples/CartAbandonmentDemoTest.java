@@ -42,7 +42,10 @@ class CartAbandonmentDemoTest {
   private static final Pattern FCM_SUMMARY = Pattern.compile("ANDROID +(\\d+) requests at the mock FCM server: +(\\d+)"
       + " accepted, +(\\d+) throttled \\(QUOTA_EXCEEDED, retried after Retry-After\\), +(\\d+) rejected"
       + " \\(UNREGISTERED\\); (\\d+) access tokens granted \\(each lives 60 min on the demo's clock\\)\\n");
-  private static final Pattern TOTAL_ROW = Pattern.compile("cart-abandonment +all( +\\d+){11}");
+  /** The statistics' total row; its numbers, from "triggered" on, are the groups. */
+  private static final Pattern TOTAL_ROW = Pattern.compile("cart-abandonment +all" + " +(\\d+)".repeat(11));
+  private static final int ACCEPTED = 7;
+  private static final int INVALID_TOKENS = 9;
 
   @TempDir
   Path dir;
@@ -140,20 +143,13 @@ class CartAbandonmentDemoTest {
     }
 
     // The printed figures agree with what the server received.
-    Matcher server = SERVER_SUMMARY.matcher(output);
-    assertThat(server.find()).as("transport summary in:%n%s", output).isTrue();
     Function<String, Long> count = answer -> requests.stream().filter(r -> r.answer().equals(answer)).count();
-    assertThat(Long.parseLong(server.group(1))).isEqualTo(requests.size());
-    assertThat(Long.parseLong(server.group(2))).isEqualTo(count.apply("accepted"));
-    assertThat(Long.parseLong(server.group(3))).isEqualTo(count.apply("TooManyRequests"));
-    assertThat(Long.parseLong(server.group(4))).isEqualTo(uninstalledIos.size());
-    Matcher byPlatform = ACCEPTED_BY_PLATFORM.matcher(output);
-    assertThat(byPlatform.find()).isTrue();
-    assertThat(Long.parseLong(byPlatform.group(1))).as("the engine's IOS accepted count").isEqualTo(accepted.size());
-    Matcher total = TOTAL_ROW.matcher(output);
-    assertThat(total.find()).isTrue();
-    String[] cells = total.group().trim().split(" +");
-    assertThat(Long.parseLong(cells[11])).as("invalid tokens: every uninstalled app, iOS and Android")
+    assertThat(numbers(SERVER_SUMMARY, output)).as("requests, accepted, throttled, unregistered")
+        .containsExactly((long) requests.size(), count.apply("accepted"), count.apply("TooManyRequests"),
+            (long) uninstalledIos.size());
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[0]).as("the engine's IOS accepted count")
+        .isEqualTo(accepted.size());
+    assertThat(numbers(TOTAL_ROW, output)[INVALID_TOKENS]).as("invalid tokens: every uninstalled app, iOS and Android")
         .isEqualTo(run.uninstalled().size());
 
     // One request is shown as it arrived.
@@ -266,22 +262,14 @@ class CartAbandonmentDemoTest {
     assertThat(grants.size()).as("token fetches, for %d sends", requests.size()).isLessThan(requests.size() / 4);
 
     // The printed figures agree with what the server received and with the engine's statistics.
-    Matcher server = FCM_SUMMARY.matcher(output);
-    assertThat(server.find()).as("transport summary in:%n%s", output).isTrue();
-    Function<String, Long> count = answer -> requests.stream().filter(r -> r.answer().equals(answer)).count();
-    assertThat(Long.parseLong(server.group(1))).isEqualTo(requests.size());
-    assertThat(Long.parseLong(server.group(2))).isEqualTo(accepted.size());
-    assertThat(Long.parseLong(server.group(3))).isEqualTo(throttled.size());
-    assertThat(Long.parseLong(server.group(4))).isEqualTo(uninstalledAndroid.size()).isEqualTo(count.apply("UNREGISTERED"));
-    assertThat(Long.parseLong(server.group(5))).isEqualTo(grants.size());
-    Matcher byPlatform = ACCEPTED_BY_PLATFORM.matcher(output);
-    assertThat(byPlatform.find()).isTrue();
-    assertThat(Long.parseLong(byPlatform.group(2))).as("the engine's ANDROID accepted count").isEqualTo(accepted.size());
-    Matcher total = TOTAL_ROW.matcher(output);
-    assertThat(total.find()).isTrue();
-    String[] cells = total.group().trim().split(" +");
+    assertThat(numbers(FCM_SUMMARY, output)).as("requests, accepted, throttled, unregistered, access tokens")
+        .containsExactly((long) requests.size(), (long) accepted.size(), (long) throttled.size(),
+            (long) uninstalledAndroid.size(), (long) grants.size());
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[1]).as("the engine's ANDROID accepted count")
+        .isEqualTo(accepted.size());
     long apnsAccepted = real.apnsRequests().stream().filter(r -> r.answer().equals("accepted")).count();
-    assertThat(Long.parseLong(cells[9])).as("accepted: what both servers accepted").isEqualTo(apnsAccepted + accepted.size());
+    assertThat(numbers(TOTAL_ROW, output)[ACCEPTED]).as("accepted: what both servers accepted")
+        .isEqualTo(apnsAccepted + accepted.size());
 
     // Samples come from both real transports, and one FCM request is shown as it arrived, its token
     // shortened; no access token or key is printed.
@@ -295,6 +283,17 @@ class CartAbandonmentDemoTest {
         .doesNotContain(shown.token())
         .doesNotContain("ya29.")
         .doesNotContain("PRIVATE KEY");
+  }
+
+  /** The numbers {@code pattern}'s groups found in {@code output}, which must match it. */
+  private static long[] numbers(Pattern pattern, String output) {
+    Matcher m = pattern.matcher(output);
+    assertThat(m.find()).as("%s in:%n%s", pattern, output).isTrue();
+    long[] numbers = new long[m.groupCount()];
+    for (int g = 1; g <= m.groupCount(); g++) {
+      numbers[g - 1] = Long.parseLong(m.group(g));
+    }
+    return numbers;
   }
 
   private static String collapseKey(LocalFcm.Received r) {
