@@ -1,5 +1,6 @@
 package dev.nudge.examples;
 
+import com.google.gson.JsonObject;
 import dev.nudge.Campaign;
 import dev.nudge.CampaignStats;
 import dev.nudge.DeliveryPolicy;
@@ -20,9 +21,9 @@ import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.store.jdbc.JdbcStore;
 import dev.nudge.spi.RenderedNotification;
-import dev.nudge.spi.Transport;
 import dev.nudge.testing.TestClock;
 import dev.nudge.transport.apns.ApnsTransport;
+import dev.nudge.transport.fcm.FcmTransport;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -70,24 +71,33 @@ import java.util.logging.Logger;
  * the run shows retries and token retirement. With {@code --apns-mock} the iOS devices are sent to
  * over real APNs traffic instead: the {@link ApnsTransport} talks HTTP/2 over TLS, with token
  * authentication, to Pushy's mock APNs server on loopback ({@link LocalApns}), which answers the
- * same way (throttling, unregistered tokens) and shows one request as it arrived. Everything is
- * seeded: each day prints the same figures on every machine.
+ * same way (throttling, unregistered tokens) and shows one request as it arrived. With
+ * {@code --fcm-mock} the Android devices are sent to over real FCM traffic: the
+ * {@link FcmTransport} gets an access token with a generated service-account key and sends FCM
+ * HTTP v1 requests over HTTP/2 and TLS to OkHttp's MockWebServer on loopback ({@link LocalFcm}),
+ * which answers like Google (throttling with {@code Retry-After}, {@code UNREGISTERED}). With both,
+ * the whole demo runs on the real transports. Everything is seeded: each day prints the same
+ * figures on every machine.
  *
  * <p>Run it with {@code mvn -B -q install -DskipTests && mvn -B -q -pl examples exec:java
- * -Dexec.args=--apns-mock}.
+ * -Dexec.args="--apns-mock --fcm-mock"}.
  */
 public final class CartAbandonmentDemo {
   static final String CAMPAIGN = "cart-abandonment";
   /** The demo shop app's bundle id: the APNs topic with {@code --apns-mock}. */
   static final String BUNDLE_ID = "dev.nudge.demo.shop";
   /** The demo's options, each explained by {@link #USAGE}. */
-  static final List<String> OPTIONS = List.of("--reset", "--memory", "--apns-mock");
+  static final List<String> OPTIONS = List.of("--reset", "--memory", "--apns-mock", "--fcm-mock");
   static final String USAGE = """
-      usage: demo [--reset] [--memory] [--apns-mock]
+      usage: demo [--reset] [--memory] [--apns-mock] [--fcm-mock]
         --reset      start over at day 1 (delete the H2 file under nudge-demo/)
         --memory     keep nothing: one day in memory
         --apns-mock  send to the iOS devices with the real APNs transport, over HTTP/2 and TLS with token
-                     authentication, to a mock APNs server on loopback (Pushy's MockApnsServer)""";
+                     authentication, to a mock APNs server on loopback (Pushy's MockApnsServer)
+        --fcm-mock   send to the Android devices with the real FCM transport, over HTTP/2 and TLS with a
+                     service-account key's OAuth 2.0 token, to a mock FCM server on loopback (OkHttp's
+                     MockWebServer)
+      Options combine: --apns-mock --fcm-mock runs the whole demo on the real transports.""";
 
   private static final int THROTTLE_ONE_IN = 20;
 
@@ -134,6 +144,7 @@ public final class CartAbandonmentDemo {
   private final int day;
   private final Path dir;
   private final boolean apnsMock;
+  private final boolean fcmMock;
   private final Instant start;
   private final Instant trafficFrom;
   private final Instant end;
@@ -151,11 +162,12 @@ public final class CartAbandonmentDemo {
   private int webPurchases;
   private int cancelledByTrack;
 
-  private CartAbandonmentDemo(PrintStream out, int day, Path dir, boolean apnsMock) {
+  private CartAbandonmentDemo(PrintStream out, int day, Path dir, boolean apnsMock, boolean fcmMock) {
     this.out = out;
     this.day = day;
     this.dir = dir;
     this.apnsMock = apnsMock;
+    this.fcmMock = fcmMock;
     this.start = FIRST_DAY.plus(Duration.ofDays(day - 1L));
     this.trafficFrom = start.plus(Duration.ofHours(1));
     this.end = start.plus(Duration.ofDays(1));
@@ -168,7 +180,8 @@ public final class CartAbandonmentDemo {
    * kept in an H2 file under {@code nudge-demo/} (the {@code nudge.demo.dir} system property moves
    * it), so the next run continues with the next day: the reminders left pending are sent then.
    * {@code --reset} starts over at day 1; {@code --memory} keeps nothing; {@code --apns-mock}
-   * sends to the iOS devices with the real APNs transport, to a mock APNs server on loopback.
+   * sends to the iOS devices with the real APNs transport, to a mock APNs server on loopback;
+   * {@code --fcm-mock} to the Android devices with the real FCM transport, to a mock FCM server.
    */
   public static void main(String[] args) throws IOException {
     // The Persian variant must print as Persian whatever the platform's default encoding is.
@@ -190,10 +203,12 @@ public final class CartAbandonmentDemo {
   private static final Logger PUSHY_LOG = Logger.getLogger("com.eatthepath.pushy");
 
   /**
-   * What one run did, for tests: the day, its shoppers, the tokens of their uninstalled apps and,
-   * with {@code --apns-mock}, every request the mock APNs server received (else empty).
+   * What one run did, for tests: the day, its shoppers, the tokens of their uninstalled apps,
+   * with {@code --apns-mock} every request the mock APNs server received, and with
+   * {@code --fcm-mock} every send and token request the mock FCM server received (else empty).
    */
-  record Run(int day, List<Shopper> shoppers, Set<String> uninstalled, List<LocalApns.Received> apnsRequests) {}
+  record Run(int day, List<Shopper> shoppers, Set<String> uninstalled, List<LocalApns.Received> apnsRequests,
+      List<LocalFcm.Received> fcmRequests, List<LocalFcm.Grant> fcmGrants) {}
 
   /**
    * One run of the demo: the next simulated day of the store kept in {@code dir} (day 1 when it
@@ -211,7 +226,8 @@ public final class CartAbandonmentDemo {
     Path dayFile = dir.resolve("last-day.txt");
     int day = memory || !Files.exists(dayFile) ? 1 : Integer.parseInt(Files.readString(dayFile).trim()) + 1;
     NudgeStore store = memory ? new InMemoryStore() : JdbcStore.h2(Files.createDirectories(dir).resolve("demo"));
-    Run run = new CartAbandonmentDemo(out, day, memory ? null : dir, options.contains("--apns-mock")).run(store);
+    Run run = new CartAbandonmentDemo(out, day, memory ? null : dir, options.contains("--apns-mock"),
+        options.contains("--fcm-mock")).run(store);
     if (!memory) {
       Files.writeString(dayFile, day + "\n");
     }
@@ -255,20 +271,21 @@ public final class CartAbandonmentDemo {
   private Run run(NudgeStore store) {
     List<Shopper> all = shoppers();
     Set<String> deadTokens = uninstalledApps(all);
-    DemoTransport fcm = new DemoTransport(Platform.ANDROID, clock, deadTokens, Duration.ofMinutes(10));
-    // Either the in-process stand-in, or the real APNs transport to a mock APNs server on loopback.
+    // Each platform: the in-process stand-in, or the real transport to a mock server on loopback.
     DemoTransport demoApns = apnsMock ? null : new DemoTransport(Platform.IOS, clock, deadTokens, Duration.ofMinutes(10));
-    LocalApns localApns = apnsMock ? LocalApns.start(BUNDLE_ID, clock, deadTokens, THROTTLE_ONE_IN) : null;
-    Transport apns = apnsMock ? localApns.transport().clock(clock).build() : demoApns;
+    DemoTransport demoFcm = fcmMock ? null : new DemoTransport(Platform.ANDROID, clock, deadTokens, Duration.ofMinutes(10));
+    Samples samples = new Samples();
 
     // The clock moves only between runs of runDue(), and each run completes when every send has
-    // its answer: no APNs send is in flight while the clock jumps, so none outlives sendTimeout.
-    try (localApns; // closed after the engine, which closes the transport first
+    // its answer: no send is in flight while the clock jumps, so none outlives sendTimeout.
+    try (LocalApns localApns = apnsMock ? LocalApns.start(BUNDLE_ID, clock, deadTokens, THROTTLE_ONE_IN) : null;
+        LocalFcm localFcm = fcmMock ? LocalFcm.start(clock, deadTokens, THROTTLE_ONE_IN) : null;
+        // Closed before the servers: the engine closes its transports first.
         Nudge nudge = Nudge.builder()
         .clock(clock)
         .store(store)
-        .transport(apns)
-        .transport(fcm)
+        .transport(samples.watch(localApns != null ? localApns.transport().clock(clock).build() : demoApns))
+        .transport(samples.watch(localFcm != null ? localFcm.transport().build() : demoFcm))
         .listener(new Observer())
         .retryBackoff(Duration.ofMinutes(1), Duration.ofMinutes(30))
         .build()) {
@@ -301,9 +318,15 @@ public final class CartAbandonmentDemo {
       }
       out.printf("  %d shoppers (%d with locale fa), %d devices (%d iOS, %d Android), seed %d%n",
           all.size(), persian, devices, ios, devices - ios, SEED + day);
-      if (localApns != null) {
-        out.printf("  iOS: ApnsTransport over HTTP/2 to a mock APNs server (--apns-mock) at %s; Android: in-process"
-            + " stand-in%n", localApns.describe());
+      if (localApns != null || localFcm != null) {
+        out.printf("  iOS: %s%n", localApns == null ? "in-process stand-in"
+            : "ApnsTransport over HTTP/2 to a mock APNs server (--apns-mock) at " + localApns.describe());
+        out.printf("  Android: %s%n", localFcm == null ? "in-process stand-in"
+            : "FcmTransport over HTTP/2 to a mock FCM server (--fcm-mock) at " + localFcm.describe());
+        if (localApns != null && localFcm != null) {
+          out.println("  every push goes through a real transport, to mock servers on loopback: nothing leaves this"
+              + " machine");
+        }
       }
       out.println("  cart_add --2h--> push --24h--> second push; a purchase in the app or on the web stops it (per cart_id)");
       out.printf("  simulated clock %s to %s UTC in %d-minute steps, nudge.runDue() after each%n%n",
@@ -316,14 +339,18 @@ public final class CartAbandonmentDemo {
       out.println();
       out.println("Transports");
       out.println("  " + (localApns != null ? summary(localApns) : demoApns.summary()));
-      out.println("  " + fcm.summary());
+      out.println("  " + (localFcm != null ? summary(localFcm) : demoFcm.summary()));
       out.println();
-      printSamples(demoApns != null ? List.of(demoApns, fcm) : List.of(fcm));
+      printSamples(samples);
       if (localApns != null) {
         printApnsRequest(localApns.received());
       }
+      if (localFcm != null) {
+        printFcmRequest(localFcm.received());
+      }
+      return new Run(day, all, deadTokens, localApns == null ? List.of() : localApns.received(),
+          localFcm == null ? List.of() : localFcm.received(), localFcm == null ? List.of() : localFcm.grants());
     }
-    return new Run(day, all, deadTokens, localApns == null ? List.of() : localApns.received());
   }
 
   private void simulate(Nudge nudge) {
@@ -579,17 +606,15 @@ public final class CartAbandonmentDemo {
     return b.length() == 0 ? "none" : b.toString();
   }
 
-  private void printSamples(List<DemoTransport> transports) {
+  private void printSamples(Samples samples) {
     out.println("Sample notifications, as rendered for one device each");
     String[][] wanted = {{"en", "0"}, {"fa", "0"}, {"en", "1"}};
     for (String[] w : wanted) {
-      for (DemoTransport t : transports) {
-        RenderedNotification n = t.sample(w[0], Integer.parseInt(w[1]));
-        if (n != null) {
-          out.printf("  [%s, step %d, %s] %s%n      %s%n      deep link %s, collapse id %s%n",
-              w[0], n.step(), t.platform(), n.title(), n.body(), n.deepLink(), n.collapseId());
-          break;
-        }
+      Samples.Sample sample = samples.first(w[0], Integer.parseInt(w[1]), List.of(Platform.IOS, Platform.ANDROID));
+      if (sample != null) {
+        RenderedNotification n = sample.notification();
+        out.printf("  [%s, step %d, %s] %s%n      %s%n      deep link %s, collapse id %s%n",
+            w[0], n.step(), sample.platform(), n.title(), n.body(), n.deepLink(), n.collapseId());
       }
     }
   }
@@ -603,6 +628,42 @@ public final class CartAbandonmentDemo {
     return String.format("%-7s %4d requests at the mock APNs server: %4d accepted, %2d throttled (TooManyRequests,"
             + " retried later), %2d rejected (Unregistered)%s", Platform.IOS, apns.received().size(), accepted,
         throttled, unregistered, other == 0 ? "" : ", " + other + " refused otherwise");
+  }
+
+  /** What the mock FCM server answered and how many access tokens it granted. */
+  private static String summary(LocalFcm fcm) {
+    long requests = fcm.received().size();
+    long accepted = fcm.answered(LocalFcm.ACCEPTED);
+    long throttled = fcm.answered("QUOTA_EXCEEDED");
+    long unregistered = fcm.answered("UNREGISTERED");
+    long other = requests - accepted - throttled - unregistered;
+    long issued = fcm.grants().stream().filter(g -> g.answer().equals(LocalFcm.ISSUED)).count();
+    long refused = fcm.grants().size() - issued;
+    return String.format("%-7s %4d requests at the mock FCM server: %4d accepted, %2d throttled (QUOTA_EXCEEDED, retried"
+            + " after Retry-After), %2d rejected (UNREGISTERED)%s; %d access tokens granted (each lives %d min on the"
+            + " demo's clock)%s", Platform.ANDROID, requests, accepted, throttled, unregistered,
+        other == 0 ? "" : ", " + other + " refused otherwise", issued, LocalFcm.TOKEN_LIFETIME_SECONDS / 60,
+        refused == 0 ? "" : ", " + refused + " grants refused");
+  }
+
+  /** The first accepted FCM request, as the mock server received it; the device token shortened. */
+  private void printFcmRequest(List<LocalFcm.Received> received) {
+    received.stream().filter(r -> r.answer().equals(LocalFcm.ACCEPTED)).findFirst().ifPresent(r -> {
+      JsonObject android = r.message().getAsJsonObject("android");
+      JsonObject notification = android.getAsJsonObject("notification");
+      out.println();
+      out.printf("One FCM request as the mock FCM server received it (%s over %s, OAuth 2.0 access token of the"
+          + " service account)%n", r.protocol().equals("h2") ? "HTTP/2" : "HTTP/1.1", r.tlsVersion());
+      out.printf("  POST %s   authorization Bearer (not shown)%n", r.path());
+      out.printf("  android.collapse_key %s   android.notification.tag %s   android.priority %s   android.ttl %s%n",
+          text(android, "collapse_key"), notification == null ? null : text(notification, "tag"),
+          text(android, "priority"), text(android, "ttl"));
+      out.printf("  %s%n", r.body().replace(r.token(), Device.redact(r.token())));
+    });
+  }
+
+  private static String text(JsonObject o, String field) {
+    return o.has(field) ? o.get(field).getAsString() : null;
   }
 
   /** The first accepted APNs request, as the mock server received it. */

@@ -34,7 +34,6 @@ final class DemoTransport implements Transport {
   private final Set<String> deadTokens;
   private final Duration retryAfter;
   private final Map<String, Integer> attempts = new ConcurrentHashMap<>();
-  private final Map<String, RenderedNotification> samples = new ConcurrentHashMap<>();
   private final AtomicLong sends = new AtomicLong();
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong throttled = new AtomicLong();
@@ -76,26 +75,14 @@ final class DemoTransport implements Transport {
       result = SendResult.retry(platform == Platform.IOS ? "TooManyRequests" : "QUOTA_EXCEEDED", retryAfter);
     } else {
       accepted.incrementAndGet();
-      samples.putIfAbsent(sampleKey(device, n.step()), n);
       result = SendResult.accepted(platform.name().toLowerCase() + "-" + sends.get());
     }
     return CompletableFuture.completedFuture(result);
-  }
-
-  /** The first notification this transport accepted for a device language and step, if any. */
-  RenderedNotification sample(String language, int step) {
-    return samples.get(language + '/' + step);
   }
 
   /** One line saying what this transport answered. */
   String summary() {
     return String.format("%-7s %4d attempts: %4d accepted, %2d throttled (retried later), %2d rejected (token unregistered)",
         platform, sends.get(), accepted.get(), throttled.get(), rejected.get());
-  }
-
-  private static String sampleKey(Device device, int step) {
-    String locale = device.locale().orElse("en");
-    int dash = locale.indexOf('-');
-    return (dash > 0 ? locale.substring(0, dash) : locale) + '/' + step;
   }
 }

@@ -25,27 +25,21 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLSession;
-import okhttp3.tls.HeldCertificate;
 
 /**
  * An APNs of one's own on loopback: Pushy's {@link MockApnsServer} speaking HTTP/2 over TLS with a
@@ -80,20 +74,19 @@ public final class LocalApns implements AutoCloseable {
   /** The key id of the generated signing key. */
   public static final String KEY_ID = "LOCALKEY42";
   /** The loopback host name the server certificate is issued for. */
-  public static final String HOST = "localhost";
+  public static final String HOST = LocalCredentials.HOST;
 
   private static final String PATH_PREFIX = "/3/device/";
   private static final Duration UNINSTALLED_BEFORE_NOW = Duration.ofDays(3);
 
   private final String topic;
   private final String signingKeyPem;
-  private final HeldCertificate authority;
+  private final LocalCredentials tls;
   private final EventLoopGroup loop;
   private final MockApnsServer server;
   private final int port;
   private final Answers answers;
-  private final ConcurrentLinkedQueue<Received> received = new ConcurrentLinkedQueue<>();
-  private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
+  private final ReceivedLog<Received> received = new ReceivedLog<>();
 
   private LocalApns(String topic, Answers answers) {
     if (topic == null || topic.isBlank()) {
@@ -102,10 +95,8 @@ public final class LocalApns implements AutoCloseable {
     this.topic = topic;
     this.answers = answers;
     KeyPair signing = signingKeyPair();
-    this.signingKeyPem = pem(signing.getPrivate());
-    this.authority = new HeldCertificate.Builder().certificateAuthority(0).commonName("Nudge LocalApns CA").build();
-    HeldCertificate serverCertificate = new HeldCertificate.Builder().addSubjectAlternativeName(HOST)
-        .commonName(HOST).signedBy(authority).build();
+    this.signingKeyPem = LocalCredentials.pem(signing.getPrivate());
+    this.tls = LocalCredentials.generate("Nudge LocalApns CA");
     PushNotificationHandlerFactory handlers;
     MockApnsServerListener listener = null;
     if (answers == null) {
@@ -125,8 +116,7 @@ public final class LocalApns implements AutoCloseable {
     try {
       this.server = new MockApnsServerBuilder()
           .setEventLoopGroup(loop)
-          .setServerCredentials(new X509Certificate[] {serverCertificate.certificate(), authority.certificate()},
-              serverCertificate.keyPair().getPrivate(), null)
+          .setServerCredentials(tls.serverChain(), tls.serverKey(), null)
           .setHandlerFactory(handlers)
           .setListener(listener)
           .build();
@@ -199,7 +189,7 @@ public final class LocalApns implements AutoCloseable {
 
   /** The generated certificate authority that issued the server's certificate: the one to trust. */
   public X509Certificate certificateAuthority() {
-    return authority.certificate();
+    return tls.authority();
   }
 
   /** The topic (bundle id) this server serves. */
@@ -220,13 +210,12 @@ public final class LocalApns implements AutoCloseable {
 
   /** Every request received so far, in arrival order; only the first for {@link #acceptingAll}. */
   public List<Received> received() {
-    return List.copyOf(received);
+    return received.kept();
   }
 
   /** Requests answered with this reason ({@code "accepted"} for accepted ones, else APNs' reason). */
   public long answered(String answer) {
-    LongAdder n = counts.get(answer);
-    return n == null ? 0 : n.sum();
+    return received.answered(answer);
   }
 
   /** Shuts the server down and waits for it; connections still open are closed. */
@@ -255,12 +244,6 @@ public final class LocalApns implements AutoCloseable {
   public record Received(String token, String topic, String collapseId, String pushType, int priority,
       String payload, String tlsProtocol, String answer) {}
 
-  /** The private key as a {@code .p8} file holds it: PKCS#8, base64 in PEM armour. */
-  static String pem(PrivateKey key) {
-    return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
-        + "\n-----END PRIVATE KEY-----\n";
-  }
-
   /** A fresh EC P-256 key pair, the kind of signing key Apple issues for token authentication. */
   static KeyPair signingKeyPair() {
     try {
@@ -274,12 +257,13 @@ public final class LocalApns implements AutoCloseable {
 
   /** Counts one request and, if {@code keep}, records it as it arrived. */
   private void record(Http2Headers headers, String payload, String tlsProtocol, String answer, boolean keep) {
-    counts.computeIfAbsent(answer, k -> new LongAdder()).increment();
+    Received request = null;
     if (keep) {
       Integer priority = headers.getInt("apns-priority");
-      received.add(new Received(token(headers), text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
-          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, answer));
+      request = new Received(token(headers), text(headers.get("apns-topic")), text(headers.get("apns-collapse-id")),
+          text(headers.get("apns-push-type")), priority == null ? 10 : priority, payload, tlsProtocol, answer);
     }
+    received.add(answer, request);
   }
 
   /** The device token of the {@code :path}, or {@code null}. */

@@ -13,6 +13,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -21,23 +22,45 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's demo keeps its reminders in an H2 file: a second run continues the first; with
- * {@code --apns-mock} its iOS pushes travel over real APNs traffic to a mock server.
+ * {@code --apns-mock --fcm-mock} (the README's command) its iOS and Android pushes travel over real
+ * APNs and FCM traffic to mock servers. That run is made once, for the tests that read it.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CartAbandonmentDemoTest {
   private static final Pattern CONTINUING =
       Pattern.compile("continuing where day 1 left off: (\\d+) reminders pending");
-  private static final Pattern IOS_ACCEPTED = Pattern.compile("accepted by platform: IOS (\\d+)");
+  private static final Pattern ACCEPTED_BY_PLATFORM = Pattern.compile("accepted by platform: IOS (\\d+), ANDROID (\\d+)");
   private static final Pattern SERVER_SUMMARY = Pattern.compile("IOS +(\\d+) requests at the mock APNs server: +(\\d+)"
       + " accepted, +(\\d+) throttled \\(TooManyRequests, retried later\\), +(\\d+) rejected \\(Unregistered\\)\\n");
-  private static final Pattern TOTAL_ROW = Pattern.compile("cart-abandonment +all( +\\d+){11}");
+  private static final Pattern FCM_SUMMARY = Pattern.compile("ANDROID +(\\d+) requests at the mock FCM server: +(\\d+)"
+      + " accepted, +(\\d+) throttled \\(QUOTA_EXCEEDED, retried after Retry-After\\), +(\\d+) rejected"
+      + " \\(UNREGISTERED\\); (\\d+) access tokens granted \\(each lives 60 min on the demo's clock\\)\\n");
+  /** The statistics' total row; its numbers, from "triggered" on, are the groups. */
+  private static final Pattern TOTAL_ROW = Pattern.compile("cart-abandonment +all" + " +(\\d+)".repeat(11));
+  private static final int ACCEPTED = 7;
+  private static final int INVALID_TOKENS = 9;
 
   @TempDir
   Path dir;
+  /** The demo run with both mock servers, in memory. */
+  CartAbandonmentDemo.Run real;
+  String realOutput;
+
+  @BeforeAll
+  void runOnRealTransports(@TempDir Path unused) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      real = CartAbandonmentDemo.run(List.of("--apns-mock", "--fcm-mock", "--memory"), unused, out);
+    }
+    realOutput = bytes.toString(StandardCharsets.UTF_8);
+  }
 
   @Test
   void aSecondRunContinuesWhereTheFirstLeftOff() throws Exception {
@@ -57,13 +80,9 @@ class CartAbandonmentDemoTest {
   }
 
   @Test
-  void withApnsMockTheIosPushesArriveAtTheApnsServerOverTlsWithTheirRenderedText() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    CartAbandonmentDemo.Run run;
-    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      run = CartAbandonmentDemo.run(List.of("--apns-mock", "--memory"), dir, out);
-    }
-    String output = bytes.toString(StandardCharsets.UTF_8);
+  void withApnsMockTheIosPushesArriveAtTheApnsServerOverTlsWithTheirRenderedText() {
+    CartAbandonmentDemo.Run run = real;
+    String output = realOutput;
     List<Received> requests = run.apnsRequests();
     Map<String, Shopper> byIosToken = run.shoppers().stream()
         .flatMap(s -> s.devices().stream().filter(d -> d.platform() == Platform.IOS).map(d -> Map.entry(d.token(), s)))
@@ -124,20 +143,13 @@ class CartAbandonmentDemoTest {
     }
 
     // The printed figures agree with what the server received.
-    Matcher server = SERVER_SUMMARY.matcher(output);
-    assertThat(server.find()).as("transport summary in:%n%s", output).isTrue();
     Function<String, Long> count = answer -> requests.stream().filter(r -> r.answer().equals(answer)).count();
-    assertThat(Long.parseLong(server.group(1))).isEqualTo(requests.size());
-    assertThat(Long.parseLong(server.group(2))).isEqualTo(count.apply("accepted"));
-    assertThat(Long.parseLong(server.group(3))).isEqualTo(count.apply("TooManyRequests"));
-    assertThat(Long.parseLong(server.group(4))).isEqualTo(uninstalledIos.size());
-    Matcher iosAccepted = IOS_ACCEPTED.matcher(output);
-    assertThat(iosAccepted.find()).isTrue();
-    assertThat(Long.parseLong(iosAccepted.group(1))).as("the engine's IOS accepted count").isEqualTo(accepted.size());
-    Matcher total = TOTAL_ROW.matcher(output);
-    assertThat(total.find()).isTrue();
-    String[] cells = total.group().trim().split(" +");
-    assertThat(Long.parseLong(cells[11])).as("invalid tokens: every uninstalled app, iOS and Android")
+    assertThat(numbers(SERVER_SUMMARY, output)).as("requests, accepted, throttled, unregistered")
+        .containsExactly((long) requests.size(), count.apply("accepted"), count.apply("TooManyRequests"),
+            (long) uninstalledIos.size());
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[0]).as("the engine's IOS accepted count")
+        .isEqualTo(accepted.size());
+    assertThat(numbers(TOTAL_ROW, output)[INVALID_TOKENS]).as("invalid tokens: every uninstalled app, iOS and Android")
         .isEqualTo(run.uninstalled().size());
 
     // One request is shown as it arrived.
@@ -146,6 +158,151 @@ class CartAbandonmentDemoTest {
             + shown.tlsProtocol())
         .contains("apns-collapse-id " + shown.collapseId() + "   apns-push-type alert   apns-priority 10")
         .contains("  " + shown.payload() + "\n");
+  }
+
+  @Test
+  void withFcmMockTheAndroidPushesArriveAtTheFcmServerOverHttp2WithTheirTextAndTheRemindersCollapseIdentity() {
+    String output = realOutput;
+    List<LocalFcm.Received> requests = real.fcmRequests();
+    Map<String, Shopper> byAndroidToken = real.shoppers().stream()
+        .flatMap(s -> s.devices().stream().filter(d -> d.platform() == Platform.ANDROID)
+            .map(d -> Map.entry(d.token(), s)))
+        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+
+    assertThat(output).contains("Android: FcmTransport over HTTP/2 to a mock FCM server (--fcm-mock) at localhost:")
+        .contains("every push goes through a real transport");
+    assertThat(requests).isNotEmpty().allSatisfy(r -> {
+      assertThat(r.path()).isEqualTo(LocalFcm.SEND_PATH);
+      assertThat(r.protocol()).as("the protocol the connection negotiated").isEqualTo("h2");
+      assertThat(r.tlsVersion()).matches("TLSv1\\.[23]");
+      assertThat(byAndroidToken).as("requests go to the shoppers' Android devices only").containsKey(r.token());
+      // Every request carried an access token the server issued and that had not expired.
+      assertThat(r.answer()).isIn(LocalFcm.ACCEPTED, "QUOTA_EXCEEDED", "UNREGISTERED");
+    });
+
+    // Each accepted message carries its shopper's rendered text, and the reminder's collapse identity
+    // as both the collapse key and the notification tag.
+    List<LocalFcm.Received> accepted = requests.stream().filter(r -> r.answer().equals(LocalFcm.ACCEPTED)).toList();
+    assertThat(accepted).isNotEmpty().allSatisfy(r -> {
+      Shopper s = byAndroidToken.get(r.token());
+      JsonObject message = r.message();
+      JsonObject notification = message.getAsJsonObject("notification");
+      JsonObject android = message.getAsJsonObject("android");
+      assertThat(message.getAsJsonObject("data").get("cart_id").getAsString()).isEqualTo(s.cartId());
+      assertThat(message.getAsJsonObject("data").get("deep_link").getAsString()).isEqualTo("shop://cart/" + s.cartId());
+      assertThat(android.get("priority").getAsString()).as("step 0 is sent at high priority").isEqualTo("HIGH");
+      assertThat(android.get("collapse_key").getAsString()).isNotBlank()
+          .isEqualTo(android.getAsJsonObject("notification").get("tag").getAsString());
+      if (s.language().equals("fa")) {
+        assertThat(notification.get("title").getAsString()).isEqualTo(
+            "هنوز مطمئن نیستی، " + (s.firstName() == null ? "دوست عزیز" : s.firstName()) + "؟");
+        assertThat(notification.get("body").getAsString())
+            .isEqualTo(CartAbandonmentDemo.itemName(s) + " در سبد خرید شما منتظر است");
+      } else {
+        assertThat(notification.get("title").getAsString()).isEqualTo(
+            "Still thinking, " + (s.firstName() == null ? "there" : s.firstName()) + "?");
+        assertThat(notification.get("body").getAsString())
+            .isEqualTo(CartAbandonmentDemo.itemName(s) + " is waiting in your cart");
+      }
+    });
+    assertThat(accepted).extracting(r -> byAndroidToken.get(r.token()).language()).contains("en", "fa");
+    // Sent once per device and reminder; one collapse identity per reminder, whatever the platform:
+    // a shopper's iPhone and Android tablet get the same one for the same reminder.
+    assertThat(accepted.stream().map(r -> r.token() + "/" + collapseKey(r)).distinct()).hasSameSizeAs(accepted);
+    Map<String, Set<String>> fcmKeysByShopper = accepted.stream().collect(Collectors.groupingBy(
+        r -> byAndroidToken.get(r.token()).id(), Collectors.mapping(CartAbandonmentDemoTest::collapseKey,
+            Collectors.toSet())));
+    Map<String, Set<String>> apnsIdsByShopper = real.apnsRequests().stream()
+        .filter(r -> r.answer().equals("accepted"))
+        .collect(Collectors.groupingBy(r -> shopperOf(r.token()).id(), Collectors.mapping(Received::collapseId,
+            Collectors.toSet())));
+    Set<String> onBoth = new HashSet<>(fcmKeysByShopper.keySet());
+    onBoth.retainAll(apnsIdsByShopper.keySet());
+    assertThat(onBoth).as("shoppers reached on iOS and Android").isNotEmpty().allSatisfy(id ->
+        assertThat(fcmKeysByShopper.get(id)).isEqualTo(apnsIdsByShopper.get(id)));
+    assertThat(fcmKeysByShopper.values().stream().flatMap(Set::stream).distinct().count())
+        .as("each reminder its own collapse key").isEqualTo(fcmKeysByShopper.values().stream().mapToLong(Set::size).sum());
+
+    // Throttled sends were tried again, not before Retry-After on the demo's clock, and accepted.
+    List<LocalFcm.Received> throttled = requests.stream().filter(r -> r.answer().equals("QUOTA_EXCEEDED")).toList();
+    assertThat(throttled).as("the server throttles now and then").isNotEmpty().allSatisfy(t ->
+        assertThat(accepted).anySatisfy(a -> {
+          assertThat(a.token()).isEqualTo(t.token());
+          assertThat(collapseKey(a)).isEqualTo(collapseKey(t));
+          assertThat(a.at()).isAfterOrEqualTo(t.at().plusSeconds(LocalFcm.RETRY_AFTER_SECONDS));
+        }));
+
+    // The uninstalled apps were told UNREGISTERED once, then their devices were retired.
+    Set<String> uninstalledAndroid = new HashSet<>(real.uninstalled());
+    uninstalledAndroid.retainAll(byAndroidToken.keySet());
+    assertThat(uninstalledAndroid).isNotEmpty();
+    Map<String, List<String>> answersByDeadToken = requests.stream()
+        .filter(r -> uninstalledAndroid.contains(r.token()))
+        .collect(Collectors.groupingBy(LocalFcm.Received::token,
+            Collectors.mapping(LocalFcm.Received::answer, Collectors.toList())));
+    assertThat(answersByDeadToken).hasSize(uninstalledAndroid.size())
+        .allSatisfy((token, answers) -> assertThat(answers).containsExactly("UNREGISTERED"));
+    for (String token : uninstalledAndroid) {
+      assertThat(output).contains("token retired: ANDROID " + Device.redact(token) + " of "
+          + byAndroidToken.get(token).id() + " (UNREGISTERED (404)");
+    }
+
+    // One token fetch per access token's life: the first before any send, never two at once, the
+    // next only when the current one is within 5 minutes of its hour; none refused.
+    List<LocalFcm.Grant> grants = real.fcmGrants();
+    assertThat(grants).isNotEmpty().allSatisfy(g -> {
+      assertThat(g.answer()).isEqualTo(LocalFcm.ISSUED);
+      assertThat(g.protocol()).isEqualTo("h2");
+    });
+    assertThat(grants.get(0).at()).isBeforeOrEqualTo(requests.get(0).at());
+    for (int i = 1; i < grants.size(); i++) {
+      assertThat(grants.get(i).at()).as("token fetch %d", i)
+          .isAfterOrEqualTo(grants.get(i - 1).at().plusSeconds(LocalFcm.TOKEN_LIFETIME_SECONDS).minus(Duration.ofMinutes(5)));
+    }
+    assertThat(grants.size()).as("token fetches, for %d sends", requests.size()).isLessThan(requests.size() / 4);
+
+    // The printed figures agree with what the server received and with the engine's statistics.
+    assertThat(numbers(FCM_SUMMARY, output)).as("requests, accepted, throttled, unregistered, access tokens")
+        .containsExactly((long) requests.size(), (long) accepted.size(), (long) throttled.size(),
+            (long) uninstalledAndroid.size(), (long) grants.size());
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[1]).as("the engine's ANDROID accepted count")
+        .isEqualTo(accepted.size());
+    long apnsAccepted = real.apnsRequests().stream().filter(r -> r.answer().equals("accepted")).count();
+    assertThat(numbers(TOTAL_ROW, output)[ACCEPTED]).as("accepted: what both servers accepted")
+        .isEqualTo(apnsAccepted + accepted.size());
+
+    // Samples come from both real transports, and one FCM request is shown as it arrived, its token
+    // shortened; no access token or key is printed.
+    assertThat(output).containsPattern("\\[en, step 0, (IOS|ANDROID)\\] Still thinking")
+        .containsPattern("\\[fa, step 0, (IOS|ANDROID)\\] هنوز مطمئن نیستی");
+    LocalFcm.Received shown = accepted.get(0);
+    assertThat(output).contains("One FCM request as the mock FCM server received it (HTTP/2 over " + shown.tlsVersion())
+        .contains("POST " + LocalFcm.SEND_PATH)
+        .contains("android.collapse_key " + collapseKey(shown) + "   android.notification.tag " + collapseKey(shown))
+        .contains("  " + shown.body().replace(shown.token(), Device.redact(shown.token())) + "\n")
+        .doesNotContain(shown.token())
+        .doesNotContain("ya29.")
+        .doesNotContain("PRIVATE KEY");
+  }
+
+  /** The numbers {@code pattern}'s groups found in {@code output}, which must match it. */
+  private static long[] numbers(Pattern pattern, String output) {
+    Matcher m = pattern.matcher(output);
+    assertThat(m.find()).as("%s in:%n%s", pattern, output).isTrue();
+    long[] numbers = new long[m.groupCount()];
+    for (int g = 1; g <= m.groupCount(); g++) {
+      numbers[g - 1] = Long.parseLong(m.group(g));
+    }
+    return numbers;
+  }
+
+  private static String collapseKey(LocalFcm.Received r) {
+    return r.message().getAsJsonObject("android").get("collapse_key").getAsString();
+  }
+
+  private Shopper shopperOf(String token) {
+    return real.shoppers().stream().filter(s -> s.devices().stream().anyMatch(d -> d.token().equals(token)))
+        .findFirst().orElseThrow();
   }
 
   private String run(String... options) throws Exception {

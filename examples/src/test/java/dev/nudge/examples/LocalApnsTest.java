@@ -28,7 +28,7 @@ class LocalApnsTest {
     try (LocalApns apns = LocalApns.start("dev.nudge.test", clock, Set.of(UNINSTALLED), 0)) {
       ApnsTransport trusted = apns.transport().clock(clock).build();
       // Same team, key id, server and trust, but a key Apple never issued to this team.
-      String anotherKey = LocalApns.pem(LocalApns.signingKeyPair().getPrivate());
+      String anotherKey = LocalCredentials.pem(LocalApns.signingKeyPair().getPrivate());
       ApnsTransport forged = ApnsTransport.builder().signingKey(anotherKey, LocalApns.TEAM_ID, LocalApns.KEY_ID)
           .server(LocalApns.HOST, apns.port()).trustedServerCertificates(apns.certificateAuthority())
           .topic("dev.nudge.test").clock(clock).build();
