@@ -395,7 +395,7 @@ public final class FcmTransport implements Transport {
       dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
       OkHttpClient.Builder http = client != null ? client.newBuilder()
           : new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(30))
-              .callTimeout(Duration.ofSeconds(60));
+              .callTimeout(Duration.ofSeconds(60)).socketFactory(new NoDelaySockets());
       OkHttpClient derived = http.dispatcher(dispatcher).build();
       HttpUrl sendUrl = endpoint.newBuilder().addPathSegments("v1/projects/" + project + "/messages:send").build();
       AccessTokens tokens = account != null
