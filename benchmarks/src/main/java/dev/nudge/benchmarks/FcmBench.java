@@ -23,7 +23,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPairGenerator;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
@@ -74,8 +73,7 @@ public final class FcmBench {
 
   private void run() throws Exception {
     try (LocalHttp2Server server = new LocalHttp2Server()) {
-      HandshakeCertificates trust = new HandshakeCertificates.Builder().addTrustedCertificate(server.ca.certificate())
-          .build();
+      HandshakeCertificates trust = server.credentials.clientCertificates();
       OkHttpClient base = new OkHttpClient.Builder().sslSocketFactory(trust.sslSocketFactory(), trust.trustManager())
           .build();
       String url = "https://localhost:" + server.port() + "/";
@@ -172,8 +170,7 @@ public final class FcmBench {
   private static String serviceAccount(String tokenUri) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
-    String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(
-        g.generateKeyPair().getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n";
+    String pem = dev.nudge.examples.LocalCredentials.pem(g.generateKeyPair().getPrivate());
     JsonObject o = new JsonObject();
     o.addProperty("type", "service_account");
     o.addProperty("project_id", "nudge-bench");

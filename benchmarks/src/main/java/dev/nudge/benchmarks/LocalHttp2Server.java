@@ -24,7 +24,6 @@ import io.netty.handler.ssl.SslContextBuilder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
-import okhttp3.tls.HeldCertificate;
 
 /**
  * An HTTP/2 server over TLS on loopback that answers every request at once with {@code 200} and
@@ -38,9 +37,8 @@ final class LocalHttp2Server implements AutoCloseable {
   private static final byte[] SENT = "{\"name\":\"projects/nudge-bench/messages/0:1700000000000000%00\"}"
       .getBytes(StandardCharsets.UTF_8);
 
-  final HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).build();
-  private final HeldCertificate certificate = new HeldCertificate.Builder().addSubjectAlternativeName("localhost")
-      .signedBy(ca).build();
+  final dev.nudge.examples.LocalCredentials credentials = dev.nudge.examples.LocalCredentials.generate(
+      "Nudge benchmark CA");
   private final NioEventLoopGroup group = new NioEventLoopGroup(1);
   private final Channel channel;
   final LongAdder requests = new LongAdder();
@@ -48,8 +46,7 @@ final class LocalHttp2Server implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicReference<String> firstBody = new java.util.concurrent.atomic.AtomicReference<>();
 
   LocalHttp2Server() throws Exception {
-    SslContext tls = SslContextBuilder.forServer(certificate.keyPair().getPrivate(), certificate.certificate(),
-            ca.certificate())
+    SslContext tls = SslContextBuilder.forServer(credentials.serverKey(), credentials.serverChain())
         .applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
             ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
             ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ApplicationProtocolNames.HTTP_2))

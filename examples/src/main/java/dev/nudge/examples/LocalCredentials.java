@@ -13,9 +13,9 @@ import okhttp3.tls.HeldCertificate;
  * Google. Nothing is read from disk or written; the private keys live only in this object and are
  * never printed. Immutable and thread-safe.
  */
-final class LocalCredentials {
+public final class LocalCredentials {
   /** The loopback host name the server certificate is issued for. */
-  static final String HOST = "localhost";
+  public static final String HOST = "localhost";
 
   private final HeldCertificate authority;
   private final HeldCertificate server;
@@ -27,32 +27,32 @@ final class LocalCredentials {
   }
 
   /** A fresh certificate authority named {@code authorityName} and a {@value #HOST} certificate it issued. */
-  static LocalCredentials generate(String authorityName) {
+  public static LocalCredentials generate(String authorityName) {
     return new LocalCredentials(authorityName);
   }
 
   /** The certificate authority that issued the server's certificate: the one a client trusts. */
-  X509Certificate authority() {
+  public X509Certificate authority() {
     return authority.certificate();
   }
 
   /** The server's certificate chain, its own certificate first. */
-  X509Certificate[] serverChain() {
+  public X509Certificate[] serverChain() {
     return new X509Certificate[] {server.certificate(), authority.certificate()};
   }
 
   /** The server certificate's private key. */
-  PrivateKey serverKey() {
+  public PrivateKey serverKey() {
     return server.keyPair().getPrivate();
   }
 
   /** The server's side of the handshake, for OkHttp's MockWebServer. */
-  HandshakeCertificates serverCertificates() {
+  public HandshakeCertificates serverCertificates() {
     return new HandshakeCertificates.Builder().heldCertificate(server, authority.certificate()).build();
   }
 
   /** A client's side that trusts {@link #authority()} and nothing else. */
-  HandshakeCertificates clientCertificates() {
+  public HandshakeCertificates clientCertificates() {
     return new HandshakeCertificates.Builder().addTrustedCertificate(authority.certificate()).build();
   }
 
@@ -60,7 +60,7 @@ final class LocalCredentials {
    * A private key in PEM armour around its PKCS#8 encoding, the form of an APNs {@code .p8} file
    * and of a service-account key's {@code private_key}.
    */
-  static String pem(PrivateKey key) {
+  public static String pem(PrivateKey key) {
     return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(key.getEncoded())
         + "\n-----END PRIVATE KEY-----\n";
   }
