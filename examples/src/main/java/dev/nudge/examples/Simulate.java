@@ -5,7 +5,7 @@ import dev.nudge.CampaignSet;
 import dev.nudge.CampaignStats;
 import dev.nudge.StepStats;
 import dev.nudge.json.Campaigns;
-import dev.nudge.core.SimulationRun;
+import dev.nudge.simulate.SimulationRun;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;

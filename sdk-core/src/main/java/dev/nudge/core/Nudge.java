@@ -8,6 +8,7 @@ import dev.nudge.Event;
 import dev.nudge.FrequencyCap;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
+import dev.nudge.core.internal.EngineAccess;
 import dev.nudge.internal.Checks;
 import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.NudgeListener;
@@ -55,6 +56,37 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * sends finish, then closes the transports and the store.
  */
 public final class Nudge implements AutoCloseable {
+  static {
+    Access.install();
+  }
+
+  /** The replay's way in (see {@link EngineAccess}). */
+  private static final class Access extends EngineAccess {
+    static void install() {
+      register(new Access());
+    }
+
+    @Override
+    public Builder directExecution(Builder builder) {
+      return builder.directExecution();
+    }
+
+    @Override
+    public int resolveThrough(Nudge nudge, Instant t) {
+      return nudge.resolveThrough(t);
+    }
+
+    @Override
+    public Instant nextFireAt(Nudge nudge) {
+      return nudge.nextFireAt();
+    }
+
+    @Override
+    public Map<String, Object> checkedAttributes(String userId, Map<String, ?> attributes) {
+      return Nudge.checkedAttributes(userId, attributes);
+    }
+  }
+
   private final Clock clock;
   private final NudgeStore store;
   private final TemplateRenderer renderer;
@@ -344,7 +376,7 @@ public final class Nudge implements AutoCloseable {
 
   /**
    * Resolves, on the calling thread, every reminder firing at or before {@code t}; used by the
-   * {@link Simulator}, whose clock stands at {@code t}.
+   * simulator ({@code dev.nudge.simulate}), whose clock stands at {@code t}.
    */
   int resolveThrough(Instant t) {
     return scheduler.drain(t.plusNanos(1));

@@ -1,13 +1,13 @@
 package dev.nudge.core;
 
-import static dev.nudge.core.SimulateSemanticsTest.campaign;
-import static dev.nudge.core.SimulateSemanticsTest.campaigns;
-import static dev.nudge.core.SimulateSemanticsTest.event;
-import static dev.nudge.core.SimulateSemanticsTest.expired;
-import static dev.nudge.core.SimulateSemanticsTest.ios;
-import static dev.nudge.core.SimulateSemanticsTest.sent;
-import static dev.nudge.core.SimulateSemanticsTest.simulate;
-import static dev.nudge.core.SimulateSemanticsTest.step;
+import static dev.nudge.simulate.SimulateSemanticsTest.campaign;
+import static dev.nudge.simulate.SimulateSemanticsTest.campaigns;
+import static dev.nudge.simulate.SimulateSemanticsTest.event;
+import static dev.nudge.simulate.SimulateSemanticsTest.expired;
+import static dev.nudge.simulate.SimulateSemanticsTest.ios;
+import static dev.nudge.simulate.SimulateSemanticsTest.sent;
+import static dev.nudge.simulate.SimulateSemanticsTest.simulate;
+import static dev.nudge.simulate.SimulateSemanticsTest.step;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nudge.Campaign;
@@ -163,7 +163,7 @@ class ResolveBoundariesTest {
     var sim = simulate(campaigns(c), null,
         ios("09:00", "u1", "t1", ", \"zone\": \"Europe/London\""),
         event("21:30", "cart_add", "u1", ""),
-        SimulateSemanticsTest.device("2026-03-02T07:00:00Z", "u1", "android", "t2", "\"zone\": \"America/New_York\""));
+        dev.nudge.simulate.SimulateSemanticsTest.device("2026-03-02T07:00:00Z", "u1", "android", "t2", "\"zone\": \"America/New_York\""));
     assertThat(sim.lines()).containsExactly(
         expired("2026-03-02T08:00:00Z", "quiet", 0, "u1", "", "22:30"),
         sent("2026-03-02T13:00:00Z", "quiet", 1, "u1", "", "2026-03-02T09:00:00Z", 2, "Next", "b"));

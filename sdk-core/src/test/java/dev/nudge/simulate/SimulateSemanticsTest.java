@@ -1,4 +1,4 @@
-package dev.nudge.core;
+package dev.nudge.simulate;
 
 import dev.nudge.json.Campaigns;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * campaigns file and a hand-written JSON Lines log in, the exact output lines out. Times are on
  * 2026-03-01 (UTC) unless a day is given.
  */
-class SimulateSemanticsTest {
+public class SimulateSemanticsTest {
   // ---- records and time ----------------------------------------------------------------------
 
   @Test
@@ -552,13 +552,13 @@ class SimulateSemanticsTest {
 
   // ================================================================================== fixtures
 
-  static final String CART = """
+  public static final String CART = """
       {"id": "cart", "trigger": {"event": "cart_add"}, "stopEvents": ["purchase"],
        "steps": [{"delay": "PT2H", "message": {"title": "Still thinking?", "body": "{{event.item_name}} is waiting"}}]}""";
 
-  record Sim(List<String> lines, List<SimulationRun.BadLine> bad, SimulationRun.Result result, CampaignSet set) {}
+  public record Sim(List<String> lines, List<SimulationRun.BadLine> bad, SimulationRun.Result result, CampaignSet set) {}
 
-  static Sim simulate(String campaignsJson, Instant until, String... log) {
+  public static Sim simulate(String campaignsJson, Instant until, String... log) {
     CampaignSet set = Campaigns.fromJson(campaignsJson);
     List<String> lines = new ArrayList<>();
     List<SimulationRun.BadLine> bad = new ArrayList<>();
@@ -569,73 +569,73 @@ class SimulateSemanticsTest {
     return new Sim(lines, bad, result, set);
   }
 
-  static String campaigns(String... campaigns) {
+  public static String campaigns(String... campaigns) {
     return "{\"campaigns\": [" + String.join(",\n", campaigns) + "]}";
   }
 
-  static String campaignsWithGlobalCap(int max, String per, String... campaigns) {
+  public static String campaignsWithGlobalCap(int max, String per, String... campaigns) {
     return "{\"settings\": {\"globalFrequencyCap\": {\"max\": " + max + ", \"per\": \"" + per + "\"}},"
         + " \"campaigns\": [" + String.join(",\n", campaigns) + "]}";
   }
 
   /** A campaign; {@code extra} is a run of fields ending with a comma (or empty). */
-  static String campaign(String id, String trigger, String extra, String steps) {
+  public static String campaign(String id, String trigger, String extra, String steps) {
     return "{\"id\": \"" + id + "\", \"trigger\": {\"event\": \"" + trigger + "\"}, " + extra
         + " \"steps\": [" + steps + "]}";
   }
 
-  static String step(String delay, String title, String body) {
+  public static String step(String delay, String title, String body) {
     return "{\"delay\": \"" + delay + "\", \"message\": {\"title\": " + quote(title) + ", \"body\": " + quote(body) + "}}";
   }
 
   // ---- log lines
 
-  static String event(String at, String name, String user, String properties) {
+  public static String event(String at, String name, String user, String properties) {
     return "{\"type\":\"event\",\"name\":\"" + name + "\",\"userId\":\"" + user + "\",\"occurredAt\":\"" + time(at)
         + "\",\"properties\":{" + properties + "}}";
   }
 
-  static String cartAdd(String at, String user, String cartId, String item) {
+  public static String cartAdd(String at, String user, String cartId, String item) {
     return event(at, "cart_add", user, "\"cart_id\":\"" + cartId + "\",\"item_name\":\"" + item + "\"");
   }
 
   /** An iOS device; {@code extra} starts with a comma. */
-  static String ios(String at, String user, String token, String extra) {
+  public static String ios(String at, String user, String token, String extra) {
     return "{\"type\":\"device\",\"userId\":\"" + user + "\",\"platform\":\"ios\",\"token\":\"" + token
         + "\",\"occurredAt\":\"" + time(at) + "\"" + extra + "}";
   }
 
-  static String device(String at, String user, String platform, String token, String extra) {
+  public static String device(String at, String user, String platform, String token, String extra) {
     return "{\"type\":\"device\",\"userId\":\"" + user + "\","
         + (platform == null ? "" : "\"platform\":\"" + platform + "\",")
         + "\"token\":\"" + token + "\",\"occurredAt\":\"" + time(at) + "\"" + (extra.isEmpty() ? "" : "," + extra) + "}";
   }
 
-  static String user(String at, String user, String attributes) {
+  public static String user(String at, String user, String attributes) {
     return "{\"type\":\"user\",\"userId\":\"" + user + "\",\"attributes\":{" + attributes + "},\"occurredAt\":\""
         + time(at) + "\"}";
   }
 
   // ---- expected output lines, spelled out independently of the code under test
 
-  static String sent(String at, String campaign, int step, String user, String key, String dueAt, int devices,
+  public static String sent(String at, String campaign, int step, String user, String key, String dueAt, int devices,
       String title, String body) {
     return out(at, campaign, step, user, key, "SENT", null, dueAt, devices, title, body);
   }
 
-  static String cancelled(String at, String campaign, int step, String user, String key, String dueAt) {
+  public static String cancelled(String at, String campaign, int step, String user, String key, String dueAt) {
     return out(at, campaign, step, user, key, "CANCELLED", null, dueAt, 0, null, null);
   }
 
-  static String suppressed(String at, String campaign, int step, String user, String key, String reason, String dueAt) {
+  public static String suppressed(String at, String campaign, int step, String user, String key, String reason, String dueAt) {
     return out(at, campaign, step, user, key, "SUPPRESSED", reason, dueAt, 0, null, null);
   }
 
-  static String expired(String at, String campaign, int step, String user, String key, String dueAt) {
+  public static String expired(String at, String campaign, int step, String user, String key, String dueAt) {
     return out(at, campaign, step, user, key, "EXPIRED", null, dueAt, 0, null, null);
   }
 
-  static String out(String at, String campaign, int step, String user, String key, String outcome, String reason,
+  public static String out(String at, String campaign, int step, String user, String key, String outcome, String reason,
       String dueAt, int devices, String title, String body) {
     return "{\"at\":\"" + time(at) + "\",\"campaign\":\"" + campaign + "\",\"step\":" + step + ",\"userId\":\"" + user
         + "\",\"key\":\"" + key + "\",\"outcome\":\"" + outcome + "\",\"reason\":" + quote(reason)
@@ -644,11 +644,11 @@ class SimulateSemanticsTest {
   }
 
   /** {@code "12:00"} is that time on 2026-03-01 (UTC); anything else is a full instant. */
-  static String time(String t) {
+  public static String time(String t) {
     return t.length() == 5 ? "2026-03-01T" + t + ":00Z" : t;
   }
 
-  static String quote(String s) {
+  public static String quote(String s) {
     return s == null ? "null" : "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

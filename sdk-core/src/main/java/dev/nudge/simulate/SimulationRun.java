@@ -1,4 +1,7 @@
-package dev.nudge.core;
+package dev.nudge.simulate;
+
+import dev.nudge.core.Nudge;
+import dev.nudge.core.internal.EngineAccess;
 
 import dev.nudge.json.Campaigns;
 import com.google.gson.Strictness;
@@ -559,7 +562,7 @@ public final class SimulationRun {
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> values = (Map<String, Object>) map;
-      return new UserRecord(at, n, userId, Nudge.checkedAttributes(userId, values));
+      return new UserRecord(at, n, userId, EngineAccess.get().checkedAttributes(userId, values));
     }
 
     private static void allow(Map<String, Object> f, String... names) {

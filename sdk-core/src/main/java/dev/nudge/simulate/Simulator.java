@@ -1,4 +1,7 @@
-package dev.nudge.core;
+package dev.nudge.simulate;
+
+import dev.nudge.core.Nudge;
+import dev.nudge.core.internal.EngineAccess;
 
 import dev.nudge.Campaign;
 import dev.nudge.CampaignStats;
@@ -44,7 +47,7 @@ public final class Simulator implements AutoCloseable {
     this.clock = new TestClock(start);
     // One claim at a time: a step created while resolving joins the due order at once, ahead of
     // later reminders due at the same instant (SEMANTICS.md). Claims are cheap in memory.
-    Nudge.Builder b = Nudge.builder().clock(clock).directExecution().claimBatchSize(1);
+    Nudge.Builder b = EngineAccess.get().directExecution(Nudge.builder().clock(clock)).claimBatchSize(1);
     if (globalCap != null) {
       b.globalFrequencyCap(globalCap.max(), globalCap.per());
     }
@@ -60,7 +63,7 @@ public final class Simulator implements AutoCloseable {
 
         @Override
         public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-          java.util.Deque<SendResult> next = answers.get(Resolver.deviceKey(device));
+          java.util.Deque<SendResult> next = answers.get(device.platform().name() + ':' + device.token());
           SendResult scripted = next == null ? null : next.poll();
           return scripted == null ? ACCEPTED : CompletableFuture.completedFuture(scripted);
         }
@@ -117,14 +120,14 @@ public final class Simulator implements AutoCloseable {
    */
   public void advanceTo(Instant t) {
     while (true) {
-      Instant next = nudge.nextFireAt();
+      Instant next = EngineAccess.get().nextFireAt(nudge);
       if (next == null || !next.isBefore(t)) {
         break;
       }
       if (next.isAfter(clock.instant())) {
         clock.set(next);
       }
-      nudge.resolveThrough(clock.instant());
+      EngineAccess.get().resolveThrough(nudge, clock.instant());
     }
     if (t.isAfter(clock.instant())) {
       clock.set(t);
