@@ -6,7 +6,7 @@ import java.time.Instant;
  * How one reminder ended, as reported to listeners and written by {@code simulate}.
  *
  * @param at when it happened
- * @param campaign the campaign id
+ * @param campaignId the campaign id
  * @param step the step index (0 for the first)
  * @param userId the user
  * @param key the correlation value; empty when the campaign has no {@code correlatedBy}
@@ -17,5 +17,5 @@ import java.time.Instant;
  * @param title the rendered title for the user's first device, {@code null} unless {@code SENT}
  * @param body the rendered body for the user's first device, {@code null} unless {@code SENT}
  */
-public record OutcomeReport(Instant at, String campaign, int step, String userId, String key,
+public record OutcomeReport(Instant at, String campaignId, int step, String userId, String key,
     Outcome outcome, SuppressionReason reason, Instant dueAt, int devices, String title, String body) {}

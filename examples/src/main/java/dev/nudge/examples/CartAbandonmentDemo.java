@@ -687,7 +687,7 @@ public final class CartAbandonmentDemo {
         sends.add(report);
       } else if (report.outcome() == Outcome.FAILED || report.outcome() == Outcome.SUPPRESSED
           && report.reason() == SuppressionReason.NO_DEVICE) {
-        notices.add(String.format("%s    %s step %d for %s: %s%s", TIME.format(report.at()), report.campaign(),
+        notices.add(String.format("%s    %s step %d for %s: %s%s", TIME.format(report.at()), report.campaignId(),
             report.step(), report.userId(), report.outcome(),
             report.reason() == null ? " (every device rejected it)" : " (" + report.reason() + ")"));
       }

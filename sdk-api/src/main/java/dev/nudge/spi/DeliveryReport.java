@@ -8,10 +8,10 @@ import java.time.Instant;
  *
  * @param at when the result arrived
  * @param reminderId the reminder
- * @param campaign the campaign id
+ * @param campaignId the campaign id
  * @param step the step index
  * @param device the device (its token redacted by {@code toString})
  * @param result what the transport said
  */
-public record DeliveryReport(Instant at, String reminderId, String campaign, int step, Device device,
+public record DeliveryReport(Instant at, String reminderId, String campaignId, int step, Device device,
     SendResult result) {}

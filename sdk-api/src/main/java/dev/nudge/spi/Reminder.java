@@ -1,6 +1,7 @@
 package dev.nudge.spi;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,13 +22,41 @@ import java.util.Objects;
  * @param fireAt when the engine should next act on it (the due time, a quiet-hours end, a retry)
  * @param attempt delivery attempts made so far (0 before the first)
  * @param sentAt when the engine decided to send it (start of delivery), {@code null} before
- * @param pendingDevices after a partial delivery, the devices still to try as
- *     {@code PLATFORM:token}; empty before the first attempt
+ * @param pendingDevices after a partial delivery, the devices still to try; empty before the
+ *     first attempt
  * @param accepted devices that accepted it so far
  */
 public record Reminder(String id, String campaignId, int step, String userId, String key,
     Instant triggeredAt, Map<String, Object> trigger, Instant dueAt, Instant fireAt, int attempt,
-    Instant sentAt, List<String> pendingDevices, int accepted) {
+    Instant sentAt, List<DeviceToken> pendingDevices, int accepted) {
+
+  /**
+   * The due order, in which {@link ReminderStore#claimDue} and {@link ReminderStore#pendingOf}
+   * return reminders: fire time, then campaign id, user id, key, and id (strings as
+   * {@link String#compareTo}; a store with SQL orders by the same columns with a binary collation).
+   */
+  public static final Comparator<Reminder> DUE_ORDER = Reminder::compareDue;
+
+  /** Hand-written rather than chained comparators: it runs on every schedule, cancel and claim. */
+  private static int compareDue(Reminder a, Reminder b) {
+    if (a == b) {
+      return 0;
+    }
+    int c = a.fireAt.compareTo(b.fireAt);
+    if (c != 0) {
+      return c;
+    }
+    c = a.campaignId.compareTo(b.campaignId);
+    if (c != 0) {
+      return c;
+    }
+    c = a.userId.compareTo(b.userId);
+    if (c != 0) {
+      return c;
+    }
+    c = a.key.compareTo(b.key);
+    return c != 0 ? c : a.id.compareTo(b.id);
+  }
 
   /** Checks required fields and copies the collections. */
   public Reminder {
@@ -56,7 +85,7 @@ public record Reminder(String id, String campaignId, int step, String userId, St
   }
 
   /** This reminder after a delivery attempt. */
-  public Reminder afterAttempt(Instant sentAt, Instant nextFireAt, List<String> stillPending, int acceptedNow) {
+  public Reminder afterAttempt(Instant sentAt, Instant nextFireAt, List<DeviceToken> stillPending, int acceptedNow) {
     return new Reminder(id, campaignId, step, userId, key, triggeredAt, trigger, dueAt, nextFireAt,
         attempt + 1, sentAt, stillPending, accepted + acceptedNow);
   }

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -15,7 +16,30 @@ import java.util.function.Function;
  * <p>Every change goes through {@link #atomically}: the engine reads and writes one user's state
  * in a unit of work that the store applies all or nothing, in the order calls were made for that
  * user. A store may group the units of many concurrent calls into one transaction (group commit);
- * the returned future completes only once the unit is durable. Implementations are thread-safe.
+ * the returned future completes only once the unit is durable. The rules of a user's state inside
+ * a unit are not the store's to write: it loads the user's {@link UserRecords} into a
+ * {@link UserState}, runs the units through {@link UserState#apply}, and stores what they left.
+ *
+ * <p>What every store keeps (the store test kit, {@code nudge-store-tck}, checks each point):
+ * <ul>
+ *   <li><b>Time</b>: instants to the microsecond at least (finer digits may be truncated towards
+ *       the past), about 290,000 years either side of 1970.
+ *   <li><b>Values</b>: a reminder's trigger properties come back equal to what was saved, as the
+ *       engine normalizes them: {@code String}, {@code Boolean}, {@code Long}, {@code BigInteger}
+ *       beyond the long range, {@code Double} (a whole double stays a {@code Double}), and lists
+ *       and maps of those (map order may change).
+ *   <li><b>Order</b>: {@link Reminder#DUE_ORDER}, with strings compared as
+ *       {@link String#compareTo} (a binary collation in SQL) at least for ASCII.
+ *   <li><b>Event ids</b>: remembered for a retention window measured on the store's clock, 7 days
+ *       unless the host configures the store otherwise; a duplicate within it is refused.
+ *   <li><b>Claims</b>: a live claim is exclusive across every store instance on the same data;
+ *       one whose lease ran out may be taken over, which {@link UserState#isClaimedBy} then shows.
+ *   <li><b>Sharing</b>: several engine instances may use stores on the same data (the JDBC store
+ *       on one database); units of one user serialize across them. A store that cannot share
+ *       (in memory) says so in its documentation.
+ * </ul>
+ *
+ * <p>Implementations are thread-safe.
  */
 public interface ReminderStore extends AutoCloseable {
   /**
@@ -29,8 +53,7 @@ public interface ReminderStore extends AutoCloseable {
 
   /**
    * Claims up to {@code max} pending reminders of the campaigns {@code campaignIds} whose
-   * {@code fireAt} is strictly before {@code before}, oldest first (ties: campaign id, user id,
-   * key), for {@code owner} until {@code lease} has passed. A claim whose lease ran out is
+   * {@code fireAt} is strictly before {@code before}, in {@link Reminder#DUE_ORDER}, for {@code owner} until {@code lease} has passed. A claim whose lease ran out is
    * claimable again. Reminders of other campaigns are left alone: the engine claims only what it
    * knows how to resolve, and holds the rest (after a restart, before the host defined them).
    */
@@ -38,7 +61,8 @@ public interface ReminderStore extends AutoCloseable {
 
   /**
    * Up to {@code max} reminders of one campaign, of any user, that no live claim holds at
-   * {@code now} (pending ones, and claims whose lease ran out), oldest first; the engine cancels
+   * {@code now} (pending ones, and claims whose lease ran out), in {@link Reminder#DUE_ORDER}; the
+   * engine cancels
    * them, user by user, when the campaign is removed.
    */
   List<Reminder> pendingOf(String campaignId, Instant now, int max);
@@ -57,8 +81,8 @@ public interface ReminderStore extends AutoCloseable {
   /** Every statistics counter, across all instances sharing this store. */
   List<Counter> counters();
 
-  /** The earliest {@code fireAt} of any pending reminder, or {@code null} when there is none. */
-  Instant nextFireAt();
+  /** The earliest {@code fireAt} of any pending (not claimed) reminder; empty when there is none. */
+  Optional<Instant> nextFireAt();
 
   /** Pending and claimed reminders in the store. */
   long size();

@@ -2,6 +2,7 @@ package dev.nudge.spi;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -32,25 +33,98 @@ public sealed interface SendResult permits SendResult.Accepted, SendResult.Rejec
    */
   record Accepted(String providerId) implements SendResult {}
 
-  /**
-   * Refused for good.
-   *
-   * @param reason the platform's reason, e.g. {@code BadDeviceToken}, {@code UNREGISTERED}
-   * @param tokenDead whether the device token is invalid and must not be used again
-   * @param invalidSince when the platform says the token became invalid, if it said
-   */
-  record Rejected(String reason, boolean tokenDead, Instant invalidSince) implements SendResult {
-    /** When the token became invalid, if known. */
-    public Optional<Instant> invalidSinceTime() {
+  /** Refused for good. Immutable. */
+  final class Rejected implements SendResult {
+    private final String reason;
+    private final boolean tokenDead;
+    private final Instant invalidSince;
+
+    /**
+     * A refusal.
+     *
+     * @param reason the platform's reason, e.g. {@code BadDeviceToken}, {@code UNREGISTERED}
+     * @param tokenDead whether the device token is invalid and must not be used again
+     * @param invalidSince when the platform says the token became invalid, {@code null} when it
+     *     did not say
+     */
+    public Rejected(String reason, boolean tokenDead, Instant invalidSince) {
+      this.reason = Objects.requireNonNull(reason, "reason");
+      this.tokenDead = tokenDead;
+      this.invalidSince = invalidSince;
+    }
+
+    /** The platform's reason, e.g. {@code BadDeviceToken}, {@code UNREGISTERED}. */
+    public String reason() {
+      return reason;
+    }
+
+    /** Whether the device token is invalid and must not be used again. */
+    public boolean tokenDead() {
+      return tokenDead;
+    }
+
+    /** When the platform says the token became invalid, if it said. */
+    public Optional<Instant> invalidSince() {
       return Optional.ofNullable(invalidSince);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Rejected r && r.reason.equals(reason) && r.tokenDead == tokenDead
+          && Objects.equals(r.invalidSince, invalidSince);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(reason, tokenDead, invalidSince);
+    }
+
+    @Override
+    public String toString() {
+      return "Rejected[reason=" + reason + ", tokenDead=" + tokenDead
+          + (invalidSince == null ? "" : ", invalidSince=" + invalidSince) + "]";
     }
   }
 
-  /**
-   * Not delivered now; may succeed later (throttling, platform outage, network error).
-   *
-   * @param reason what happened
-   * @param retryAfter the platform's hint, {@code null} when none
-   */
-  record Retry(String reason, Duration retryAfter) implements SendResult {}
+  /** Not delivered now; may succeed later (throttling, platform outage, network error). Immutable. */
+  final class Retry implements SendResult {
+    private final String reason;
+    private final Duration retryAfter;
+
+    /**
+     * A request to try again.
+     *
+     * @param reason what happened
+     * @param retryAfter the platform's hint, {@code null} when none
+     */
+    public Retry(String reason, Duration retryAfter) {
+      this.reason = Objects.requireNonNull(reason, "reason");
+      this.retryAfter = retryAfter;
+    }
+
+    /** What happened. */
+    public String reason() {
+      return reason;
+    }
+
+    /** Not before this long, when the platform said. */
+    public Optional<Duration> retryAfter() {
+      return Optional.ofNullable(retryAfter);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Retry r && r.reason.equals(reason) && Objects.equals(r.retryAfter, retryAfter);
+    }
+
+    @Override
+    public int hashCode() {
+      return Objects.hash(reason, retryAfter);
+    }
+
+    @Override
+    public String toString() {
+      return "Retry[reason=" + reason + (retryAfter == null ? "" : ", retryAfter=" + retryAfter) + "]";
+    }
+  }
 }

@@ -1,70 +1,455 @@
 package dev.nudge.spi;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
- * One user's slice of a {@link ReminderStore}, valid only inside
- * {@link ReminderStore#atomically}: everything read and written through it is one atomic unit.
- * Not thread-safe; never keep it after the work returns.
+ * One user's state in a unit of work: the rules every {@link ReminderStore} applies, in one
+ * place. A store loads the user's {@link UserRecords} into a state ({@link #load}), runs each unit
+ * of work for that user through {@link #apply} (in call order; a unit that throws is undone and
+ * fails alone), and then either keeps {@link #records()} as the user's new records or writes back
+ * {@link #changes()}, atomically, before it completes the units' futures.
+ *
+ * <p>The engine reads and writes through the other methods, and only inside {@link #apply}: what
+ * a unit reads includes its own writes and those of the units applied before it. The rules:
+ * <ul>
+ *   <li>A reminder is <em>pending</em> unless claimed ({@link ReminderStore#claimDue}); at most one
+ *       pending reminder per campaign and key: saving another replaces it.
+ *   <li>Saving a reminder makes it pending again: a claim on it is released, so
+ *       {@link #isClaimedBy} turns false for its former owner, as it does when the reminder is
+ *       deleted or taken over by another owner.
+ *   <li>The send history keeps one record per reminder (recording a send again replaces it), oldest
+ *       first, ties by reminder id; a campaign's last-sent time only moves forward, is kept when
+ *       old sends are pruned, and is recomputed when a send is forgotten.
+ *   <li>Instants are kept to the microsecond: finer digits may be truncated by a store, and an
+ *       instant beyond about 290,000 years either side of 1970 is refused when saved.
+ *   <li>Counter deltas of a unit are applied with the unit, or not at all.
+ * </ul>
+ *
+ * <p>Not thread-safe: a store uses one state from one thread at a time, and never keeps a state
+ * past the transaction it was loaded for.
  */
-public interface UserState {
+public final class UserState {
+  /**
+   * The store's memory of event ids (idempotency), which spans users: event ids are unique across
+   * the store. Called inside units of work only.
+   */
+  public interface EventLedger {
+    /**
+     * Records an event id as applied at {@code at}.
+     *
+     * @return false when the id is already recorded (within the store's retention window)
+     */
+    boolean record(String eventId, Instant at);
+
+    /** Undoes {@link #record} of an id recorded by a unit that then failed. */
+    void forget(String eventId);
+  }
+
+  private static final long MAX_EPOCH_SECOND = Long.MAX_VALUE / 1_000_000L - 1;
+
+  private final UserRecords loaded;
+  private final EventLedger events;
+
+  private Map<String, Reminder> reminders;
+  private Map<String, Claim> claims;
+  private List<SendRecord> sends;
+  private Map<String, Instant> lastSent;
+  private final TreeMap<CounterKey, Long> counts = new TreeMap<>();
+
+  private boolean inUnit;
+  private boolean unitCopied;
+  private Map<String, Reminder> savedReminders;
+  private Map<String, Claim> savedClaims;
+  private List<SendRecord> savedSends;
+  private Map<String, Instant> savedLastSent;
+  private List<String> unitEvents;
+  private Map<CounterKey, Long> unitCounts;
+
+  private UserState(UserRecords loaded, EventLedger events) {
+    this.loaded = loaded;
+    this.events = events;
+    this.reminders = loaded.reminders;
+    this.claims = loaded.claims;
+    this.sends = loaded.sends;
+    this.lastSent = loaded.lastSent;
+  }
+
+  /** A state over a user's records as the store loaded them; {@code events} answers for event ids. */
+  public static UserState load(UserRecords records, EventLedger events) {
+    return new UserState(Objects.requireNonNull(records, "records"), Objects.requireNonNull(events, "events"));
+  }
+
+  // ------------------------------------------------------------------ for stores
+
+  /**
+   * Runs one unit of work on this state. When {@code work} throws, everything it did here is
+   * undone (its reminders, sends, counts and event ids) and the exception is rethrown; the units
+   * applied before it stand.
+   */
+  public <T> T apply(Function<UserState, T> work) {
+    if (inUnit) {
+      throw new IllegalStateException("units of work on user " + userId() + " do not nest");
+    }
+    inUnit = true;
+    unitCopied = false;
+    unitEvents = null;
+    unitCounts = null;
+    try {
+      T result = work.apply(this);
+      if (unitCounts != null) {
+        unitCounts.forEach((k, v) -> counts.merge(k, v, Long::sum));
+      }
+      return result;
+    } catch (RuntimeException | Error e) {
+      if (unitCopied) {
+        reminders = savedReminders;
+        claims = savedClaims;
+        sends = savedSends;
+        lastSent = savedLastSent;
+      }
+      if (unitEvents != null) {
+        unitEvents.forEach(events::forget);
+      }
+      throw e;
+    } finally {
+      inUnit = false;
+      savedReminders = null;
+      savedClaims = null;
+      savedSends = null;
+      savedLastSent = null;
+    }
+  }
+
+  /** The user's records as the units applied so far left them. */
+  public UserRecords records() {
+    return reminders == loaded.reminders && claims == loaded.claims && sends == loaded.sends
+        && lastSent == loaded.lastSent ? loaded : new UserRecords(loaded.userId(), reminders, claims, sends, lastSent);
+  }
+
+  /** What the units applied so far changed since {@link #load}, counter deltas included. */
+  public UserChanges changes() {
+    List<Reminder> inserted = new ArrayList<>(1);
+    List<Reminder> updated = new ArrayList<>(1);
+    List<String> deleted = new ArrayList<>(1);
+    if (reminders != loaded.reminders || claims != loaded.claims) {
+      for (Reminder now : reminders.values()) {
+        Reminder before = loaded.reminders.get(now.id());
+        if (before == null) {
+          inserted.add(now);
+        } else if ((before != now && !before.equals(now))
+            || (loaded.claims.containsKey(now.id()) && !claims.containsKey(now.id()))) {
+          updated.add(now);
+        }
+      }
+      for (String id : loaded.reminders.keySet()) {
+        if (!reminders.containsKey(id)) {
+          deleted.add(id);
+        }
+      }
+    }
+    List<SendRecord> insertedSends = new ArrayList<>(0);
+    List<SendRecord> updatedSends = new ArrayList<>(0);
+    List<String> deletedSends = new ArrayList<>(0);
+    if (sends != loaded.sends) {
+      Map<String, SendRecord> before = new HashMap<>();
+      for (SendRecord s : loaded.sends) {
+        before.put(s.reminderId(), s);
+      }
+      for (SendRecord s : sends) {
+        SendRecord old = before.remove(s.reminderId());
+        if (old == null) {
+          insertedSends.add(s);
+        } else if (!old.equals(s)) {
+          updatedSends.add(s);
+        }
+      }
+      deletedSends.addAll(before.keySet());
+    }
+    Map<String, Instant> lastSentSet = new HashMap<>(0);
+    List<String> lastSentRemoved = new ArrayList<>(0);
+    if (lastSent != loaded.lastSent) {
+      lastSent.forEach((campaign, at) -> {
+        if (!at.equals(loaded.lastSent.get(campaign))) {
+          lastSentSet.put(campaign, at);
+        }
+      });
+      for (String campaign : loaded.lastSent.keySet()) {
+        if (!lastSent.containsKey(campaign)) {
+          lastSentRemoved.add(campaign);
+        }
+      }
+    }
+    List<Counter> deltas = new ArrayList<>(counts.size());
+    counts.forEach((k, v) -> {
+      if (v != 0) {
+        deltas.add(new Counter(k.campaignId, k.step, k.name, v));
+      }
+    });
+    return new UserChanges(userId(), inserted, updated, deleted, insertedSends, updatedSends, deletedSends,
+        lastSentSet, Set.copyOf(lastSentRemoved), deltas);
+  }
+
+  // ------------------------------------------------------------------ for the engine
+
   /** The user this state belongs to. */
-  String userId();
+  public String userId() {
+    return loaded.userId();
+  }
 
   /**
    * Records that the event with this idempotency id was applied.
    *
    * @return false when the id was already recorded (within the store's retention window)
    */
-  boolean recordEvent(String eventId, Instant at);
+  public boolean recordEvent(String eventId, Instant at) {
+    inUnit();
+    Objects.requireNonNull(eventId, "eventId");
+    if (!events.record(eventId, at)) {
+      return false;
+    }
+    if (unitEvents == null) {
+      unitEvents = new ArrayList<>(1);
+    }
+    unitEvents.add(eventId);
+    return true;
+  }
 
   /** The pending (not claimed) reminder of this campaign and key, if any. */
-  Optional<Reminder> pending(String campaignId, String key);
+  public Optional<Reminder> pending(String campaignId, String key) {
+    inUnit();
+    for (Reminder r : reminders.values()) {
+      if (r.campaignId().equals(campaignId) && r.key().equals(key) && !claims.containsKey(r.id())) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
 
   /** A reminder of this user by id, pending or claimed; empty once it reached its outcome. */
-  Optional<Reminder> reminder(String reminderId);
+  public Optional<Reminder> reminder(String reminderId) {
+    inUnit();
+    return Optional.ofNullable(reminders.get(reminderId));
+  }
 
-  /** All pending (not claimed) reminders of this campaign, any key. */
-  List<Reminder> pending(String campaignId);
+  /** All pending (not claimed) reminders of this campaign, any key, in {@link Reminder#DUE_ORDER}. */
+  public List<Reminder> pending(String campaignId) {
+    inUnit();
+    List<Reminder> out = new ArrayList<>(2);
+    for (Reminder r : reminders.values()) {
+      if (r.campaignId().equals(campaignId) && !claims.containsKey(r.id())) {
+        out.add(r);
+      }
+    }
+    out.sort(Reminder.DUE_ORDER);
+    return out;
+  }
 
   /**
-   * Saves a reminder as pending. A pending reminder with the same id is updated; one with the
-   * same campaign and key but another id is replaced. A claim on the same id is released.
+   * Saves a reminder as pending. A reminder with the same id is updated (and a claim on it
+   * released); a pending one with the same campaign and key but another id is replaced.
+   *
+   * @throws IllegalArgumentException when the reminder belongs to another user or has an instant
+   *     no store keeps
    */
-  void save(Reminder reminder);
+  public void save(Reminder reminder) {
+    inUnit();
+    if (!reminder.userId().equals(userId())) {
+      throw new IllegalArgumentException("reminder " + reminder.id() + " belongs to user " + reminder.userId()
+          + ", not " + userId() + "; save it in a unit of work of its own user");
+    }
+    storable("triggeredAt", reminder.triggeredAt());
+    storable("dueAt", reminder.dueAt());
+    storable("fireAt", reminder.fireAt());
+    if (reminder.sentAt() != null) {
+      storable("sentAt", reminder.sentAt());
+    }
+    beforeWrite();
+    reminders.values().removeIf(r -> !r.id().equals(reminder.id()) && r.campaignId().equals(reminder.campaignId())
+        && r.key().equals(reminder.key()) && !claims.containsKey(r.id()));
+    reminders.put(reminder.id(), reminder);
+    claims.remove(reminder.id());
+  }
 
   /** Removes a reminder (pending or claimed) for good, e.g. when it reached its outcome. */
-  void delete(String reminderId);
+  public void delete(String reminderId) {
+    inUnit();
+    if (reminders.containsKey(reminderId)) {
+      beforeWrite();
+      reminders.remove(reminderId);
+      claims.remove(reminderId);
+    }
+  }
 
   /**
-   * Whether the reminder is still claimed by {@code owner}: false when it was cancelled,
-   * replaced, or its lease ran out and another instance took it.
+   * Whether the reminder is still claimed by {@code owner}: false when it was saved again,
+   * deleted, or its lease ran out and another owner took it. A lease that ran out but was not
+   * taken over still counts.
    */
-  boolean isClaimedBy(String reminderId, String owner);
+  public boolean isClaimedBy(String reminderId, String owner) {
+    inUnit();
+    Claim c = claims.get(reminderId);
+    return c != null && c.owner().equals(owner);
+  }
 
   /** When this campaign was last sent to the user, if ever. */
-  Optional<Instant> lastSent(String campaignId);
+  public Optional<Instant> lastSent(String campaignId) {
+    inUnit();
+    return Optional.ofNullable(lastSent.get(campaignId));
+  }
 
-  /** The user's recent sends across campaigns, oldest first. */
-  List<SendRecord> sends();
+  /** The user's recent sends across campaigns, oldest first (ties by reminder id). */
+  public List<SendRecord> sends() {
+    inUnit();
+    return List.copyOf(sends);
+  }
 
-  /** Adds a send to the history and moves the campaign's last-sent time. */
-  void recordSend(SendRecord send);
+  /**
+   * Adds a send to the history (replacing an earlier record of the same reminder) and moves the
+   * campaign's last-sent time forward to it.
+   */
+  public void recordSend(SendRecord send) {
+    inUnit();
+    storable("sentAt", send.sentAt());
+    beforeWrite();
+    sends.removeIf(s -> s.reminderId().equals(send.reminderId()));
+    insertInOrder(send);
+    lastSent.merge(send.campaignId(), send.sentAt(), (a, b) -> a.isAfter(b) ? a : b);
+  }
 
-  /** Replaces a send record (same reminder id), e.g. to mark it converted. */
-  void updateSend(SendRecord send);
+  /** Replaces a send record (same reminder id), e.g. to mark it converted; nothing when absent. */
+  public void updateSend(SendRecord send) {
+    inUnit();
+    for (int i = 0; i < sends.size(); i++) {
+      if (sends.get(i).reminderId().equals(send.reminderId())) {
+        storable("sentAt", send.sentAt());
+        beforeWrite();
+        sends.remove(i);
+        insertInOrder(send);
+        return;
+      }
+    }
+  }
 
-  /** Removes a send that ended up delivered to no device; the last-sent time is recomputed. */
-  void forgetSend(String reminderId);
+  /** Removes a send that ended up delivered to no device; the campaign's last-sent time is recomputed. */
+  public void forgetSend(String reminderId) {
+    inUnit();
+    SendRecord gone = null;
+    for (SendRecord s : sends) {
+      if (s.reminderId().equals(reminderId)) {
+        gone = s;
+        break;
+      }
+    }
+    if (gone == null) {
+      return;
+    }
+    beforeWrite();
+    sends.remove(gone);
+    Instant latest = null;
+    for (SendRecord s : sends) {
+      if (s.campaignId().equals(gone.campaignId()) && (latest == null || s.sentAt().isAfter(latest))) {
+        latest = s.sentAt();
+      }
+    }
+    if (latest == null) {
+      lastSent.remove(gone.campaignId());
+    } else {
+      lastSent.put(gone.campaignId(), latest);
+    }
+  }
 
   /** Drops send records older than {@code before}; the last-sent times are kept. */
-  void pruneSends(Instant before);
+  public void pruneSends(Instant before) {
+    inUnit();
+    if (sends.isEmpty() || !sends.get(0).sentAt().isBefore(before)) {
+      return;
+    }
+    beforeWrite();
+    sends.removeIf(s -> s.sentAt().isBefore(before));
+  }
 
   /**
    * Adds {@code delta} to a statistics counter (see {@link Counter} for the names), atomically
    * with the rest of this unit.
    */
-  void count(String campaignId, int step, String counter, long delta);
+  public void count(String campaignId, int step, String counter, long delta) {
+    inUnit();
+    Objects.requireNonNull(campaignId, "campaignId");
+    Objects.requireNonNull(counter, "counter");
+    if (delta == 0) {
+      return;
+    }
+    if (unitCounts == null) {
+      unitCounts = new HashMap<>(4);
+    }
+    unitCounts.merge(new CounterKey(campaignId, step, counter), delta, Long::sum);
+  }
+
+  @Override
+  public String toString() {
+    return "UserState{" + userId() + "}";
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private void inUnit() {
+    if (!inUnit) {
+      throw new IllegalStateException("a UserState is used only inside the unit of work it was given to;"
+          + " do not keep it after the work returns");
+    }
+  }
+
+  /** The first write of a unit copies the collections, so that a unit that throws is undone. */
+  private void beforeWrite() {
+    if (unitCopied) {
+      return;
+    }
+    unitCopied = true;
+    savedReminders = reminders;
+    savedClaims = claims;
+    savedSends = sends;
+    savedLastSent = lastSent;
+    reminders = new LinkedHashMap<>(reminders);
+    claims = new HashMap<>(claims);
+    sends = new ArrayList<>(sends);
+    lastSent = new HashMap<>(lastSent);
+  }
+
+  private void insertInOrder(SendRecord send) {
+    int i = sends.size();
+    while (i > 0 && UserRecords.SEND_ORDER.compare(sends.get(i - 1), send) > 0) {
+      i--;
+    }
+    sends.add(i, send);
+  }
+
+  private static void storable(String field, Instant t) {
+    long s = t.getEpochSecond();
+    if (s > MAX_EPOCH_SECOND || s < -MAX_EPOCH_SECOND) {
+      throw new IllegalArgumentException(field + " " + t + " is outside what a store keeps (about 290,000 years"
+          + " either side of 1970, to the microsecond)");
+    }
+  }
+
+  private record CounterKey(String campaignId, int step, String name) implements Comparable<CounterKey> {
+    @Override
+    public int compareTo(CounterKey o) {
+      int c = campaignId.compareTo(o.campaignId);
+      if (c != 0) {
+        return c;
+      }
+      c = Integer.compare(step, o.step);
+      return c != 0 ? c : name.compareTo(o.name);
+    }
+  }
 }

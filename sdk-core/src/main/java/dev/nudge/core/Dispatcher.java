@@ -6,6 +6,7 @@ import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.Counter;
 import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.DeviceStore;
+import dev.nudge.spi.DeviceToken;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
@@ -18,6 +19,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -82,7 +84,7 @@ final class Dispatcher {
    * @param counts the delivery counters to add (accepted, rejected, invalid tokens)
    * @param told completes once the listeners heard of every answer
    */
-  record Attempt(int accepted, List<String> retry, Duration retryAfter, Map<String, Long> counts,
+  record Attempt(int accepted, List<DeviceToken> retry, Duration retryAfter, Map<String, Long> counts,
       CompletableFuture<Void> told) {
     /**
      * When to try again after attempt number {@code attempt}: the backoff, capped at the
@@ -117,7 +119,7 @@ final class Dispatcher {
       Instant now = clock.instant();
       Map<String, Long> counts = new HashMap<>();
       int accepted = 0;
-      List<String> retry = new ArrayList<>();
+      List<DeviceToken> retry = new ArrayList<>();
       Duration retryAfter = null;
       CompletableFuture<Void> told = CompletableFuture.completedFuture(null);
       for (int i = 0; i < results.length; i++) {
@@ -130,18 +132,19 @@ final class Dispatcher {
         } else if (result instanceof SendResult.Rejected rejected) {
           counts.merge(Counter.rejected(device.platform()), 1L, Long::sum);
           if (rejected.tokenDead()) {
-            Device gone = devices.deactivate(device.platform(), device.token());
-            if (gone != null) {
+            Optional<Device> gone = devices.deactivate(device.platform(), device.token());
+            if (gone.isPresent()) {
               counts.merge(Counter.INVALID_TOKENS, 1L, Long::sum);
-              told = listeners.onDeviceDeactivated(gone, rejected.invalidSinceTime()
+              told = listeners.onDeviceDeactivated(gone.get(), rejected.invalidSince()
                   .map(t -> rejected.reason() + " (the platform says the token is invalid since " + t + ")")
                   .orElse(rejected.reason()));
             }
           }
         } else if (result instanceof SendResult.Retry again) {
-          retry.add(Resolver.deviceKey(device));
-          if (again.retryAfter() != null && (retryAfter == null || again.retryAfter().compareTo(retryAfter) > 0)) {
-            retryAfter = again.retryAfter();
+          retry.add(DeviceToken.of(device));
+          Duration hint = again.retryAfter().orElse(null);
+          if (hint != null && (retryAfter == null || hint.compareTo(retryAfter) > 0)) {
+            retryAfter = hint;
           }
         }
       }

@@ -8,7 +8,8 @@ import dev.nudge.OutcomeReport;
 import dev.nudge.Reentry;
 import dev.nudge.TrackResult;
 import dev.nudge.spi.Counter;
-import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.ReminderStore;
+import dev.nudge.spi.UserStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.SendRecord;
 import dev.nudge.spi.UserState;
@@ -32,14 +33,16 @@ final class Ingest {
       CompletableFuture.completedFuture(new TrackResult(false, 0, 0, 0, 0, 0));
 
   private final Clock clock;
-  private final NudgeStore store;
+  private final ReminderStore store;
+  private final UserStore users;
   private final RuleIndex rules;
   private final Listeners listeners;
   private final ReminderIds ids;
 
-  Ingest(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners, ReminderIds ids) {
+  Ingest(Clock clock, ReminderStore store, UserStore users, RuleIndex rules, Listeners listeners, ReminderIds ids) {
     this.clock = clock;
     this.store = store;
+    this.users = users;
     this.rules = rules;
     this.listeners = listeners;
     this.ids = ids;
@@ -72,7 +75,7 @@ final class Ingest {
       }
       if (!c.campaign.audience().isEmpty()) {
         if (attributes == null) {
-          attributes = store.attributes(event.userId());
+          attributes = users.attributes(event.userId());
         }
         if (!ConditionMatcher.matchesAll(c.campaign.audience(), attributes)) {
           continue;

@@ -3,6 +3,7 @@ package dev.nudge.core;
 import dev.nudge.Device;
 import dev.nudge.Message;
 import dev.nudge.core.Dispatcher.Target;
+import dev.nudge.spi.DeviceToken;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.TemplateContext;
@@ -43,7 +44,7 @@ final class NotificationRenderer {
       }
       List<Target> out = new ArrayList<>(r.pendingDevices().size());
       for (Target t : targets) {
-        if (r.pendingDevices().contains(Resolver.deviceKey(t.device()))) {
+        if (r.pendingDevices().contains(DeviceToken.of(t.device()))) {
           out.add(t);
         }
       }

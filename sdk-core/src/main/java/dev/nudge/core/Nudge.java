@@ -12,13 +12,18 @@ import dev.nudge.core.internal.EngineAccess;
 import dev.nudge.internal.Checks;
 import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.NudgeListener;
+import dev.nudge.spi.DeviceStore;
 import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.ReminderStore;
 import dev.nudge.spi.TemplateRenderer;
 import dev.nudge.spi.Transport;
+import dev.nudge.spi.UserStore;
+import dev.nudge.spi.WritableUserStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
@@ -88,7 +93,15 @@ public final class Nudge implements AutoCloseable {
   }
 
   private final Clock clock;
-  private final NudgeStore store;
+  private final ReminderStore store;
+  private final DeviceStore devices;
+  /** The users part as the engine reads it: behind a cache when the host's store only reads. */
+  private final UserStore users;
+  /** The users part when the engine may write to it, else {@code null}. */
+  private final WritableUserStore writableUsers;
+  private final UserStore usersGiven;
+  private final long userCacheSize;
+  private final Duration userCacheExpiry;
   private final TemplateRenderer renderer;
   private final RuleIndex rules = new RuleIndex();
   private final HeldReminders held = new HeldReminders(rules);
@@ -108,7 +121,22 @@ public final class Nudge implements AutoCloseable {
 
   private Nudge(Builder b) {
     this.clock = b.clock;
-    this.store = b.store != null ? b.store : new InMemoryStore(b.clock, Duration.ofDays(7));
+    NudgeStore all = b.store;
+    if (all == null && b.reminders == null && b.devices == null && b.users == null) {
+      all = new InMemoryStore(b.clock, Duration.ofDays(7));
+    }
+    this.store = b.reminders != null ? b.reminders : all;
+    this.devices = b.devices != null ? b.devices : all;
+    this.usersGiven = b.users != null ? b.users : all;
+    this.userCacheSize = b.userCacheSize;
+    this.userCacheExpiry = b.userCacheExpiry;
+    if (usersGiven instanceof WritableUserStore writable) {
+      this.writableUsers = writable;
+      this.users = usersGiven;
+    } else {
+      this.writableUsers = null;
+      this.users = new CachedUsers(usersGiven, b.userCacheSize, b.userCacheExpiry, b.clock);
+    }
     this.renderer = b.renderer != null ? b.renderer : new PlaceholderRenderer();
     this.transports = new EnumMap<>(b.transports);
     this.pollInterval = b.pollInterval;
@@ -136,13 +164,13 @@ public final class Nudge implements AutoCloseable {
     StoreOutage outage = new StoreOutage(clock, listeners);
     DeliveryWorkers delivery = new DeliveryWorkers(deliveries);
     ReminderIds ids = new ReminderIds();
-    this.ingest = new Ingest(clock, store, rules, listeners, ids);
+    this.ingest = new Ingest(clock, store, users, rules, listeners, ids);
     Dispatcher dispatcher = new Dispatcher(transports, delivery, b.maxInFlight, b.sendTimeout,
-        new Backoff(b.retryInitial, b.retryMax, !b.direct), clock, timer, store, listeners);
+        new Backoff(b.retryInitial, b.retryMax, !b.direct), clock, timer, devices, listeners);
     // The last try of a retried send is due at its deadline and resolved by the next poll or so.
     Duration lateness = b.pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
         ? b.pollInterval.multipliedBy(2) : Duration.ofSeconds(10);
-    this.resolver = new Resolver(clock, store, rules, listeners, ids, dispatcher, delivery, timer, outage,
+    this.resolver = new Resolver(clock, store, devices, users, rules, listeners, ids, dispatcher, delivery, timer, outage,
         new Resolver.Settings(b.instanceId, lateness, b.maxRetryWindow, b.globalCap));
     this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
@@ -265,13 +293,39 @@ public final class Nudge implements AutoCloseable {
     if (device == null) {
       throw new IllegalArgumentException("device is required; build one with Device.of(userId, platform, token)");
     }
-    store.register(device);
+    devices.register(device);
+  }
+
+  /**
+   * Registers many devices at once, as {@link #registerDevice} would one after the other (the
+   * last of two with the same platform and token wins), in few store transactions: the way to
+   * import the devices a host already has.
+   *
+   * @throws IllegalArgumentException when the collection or one of its devices is {@code null}
+   */
+  public void registerDevices(Collection<Device> devices) {
+    checkOpen();
+    if (devices == null) {
+      throw new IllegalArgumentException("devices is required; give an empty collection for none");
+    }
+    List<Device> copy = new ArrayList<>(devices.size());
+    int i = 0;
+    for (Device d : devices) {
+      if (d == null) {
+        throw new IllegalArgumentException("devices[" + i + "] is null; build each with Device.of(userId, platform, token)");
+      }
+      copy.add(d);
+      i++;
+    }
+    if (!copy.isEmpty()) {
+      this.devices.registerAll(copy);
+    }
   }
 
   /** Removes a user's device; false when the user had no such device. */
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
-    return store.remove(userId, platform, token);
+    return devices.remove(userId, platform, token);
   }
 
   /**
@@ -282,12 +336,12 @@ public final class Nudge implements AutoCloseable {
    */
   public boolean deactivateDevice(Platform platform, String token) {
     checkOpen();
-    return store.deactivate(platform, token) != null;
+    return devices.deactivate(platform, token).isPresent();
   }
 
   /** A user's active devices, in first-registration order. */
   public List<Device> devices(String userId) {
-    return store.activeDevices(userId);
+    return devices.activeDevices(userId);
   }
 
   /**
@@ -297,10 +351,19 @@ public final class Nudge implements AutoCloseable {
    *
    * @throws IllegalArgumentException for a blank user id, an invalid value (as for event
    *     properties) or a {@code zone} that names no time zone
+   * @throws UnsupportedOperationException when the {@link Builder#users users} part only reads
+   *     (the host owns its users)
    */
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     checkOpen();
-    store.setAttributes(userId, checkedAttributes(userId, attributes));
+    Map<String, Object> checked = checkedAttributes(userId, attributes);
+    if (writableUsers == null) {
+      throw new UnsupportedOperationException("cannot set attributes of user '" + userId + "': the UserStore given"
+          + " to users(...) (" + usersGiven.getClass().getName() + ") only reads, because the host owns its users;"
+          + " change them in the host's own users table (the engine reads them through a cache of up to "
+          + userCacheSize + " users kept for " + userCacheExpiry + "), or give a WritableUserStore");
+    }
+    writableUsers.setAttributes(userId, checked);
   }
 
   /** A user's attributes, checked as {@link #setUserAttributes} checks them (the simulator too). */
@@ -315,7 +378,7 @@ public final class Nudge implements AutoCloseable {
 
   /** A user's attributes. */
   public Map<String, Object> userAttributes(String userId) {
-    return store.attributes(userId);
+    return users.attributes(userId);
   }
 
   // ------------------------------------------------------------------ events
@@ -384,7 +447,7 @@ public final class Nudge implements AutoCloseable {
 
   /** The earliest fire time of any pending reminder, or {@code null}. */
   Instant nextFireAt() {
-    return store.nextFireAt();
+    return store.nextFireAt().orElse(null);
   }
 
   // ------------------------------------------------------------------ statistics
@@ -441,10 +504,16 @@ public final class Nudge implements AutoCloseable {
         listeners.onError("closing the " + t.platform() + " transport failed", e);
       }
     }
-    try {
-      store.close();
-    } catch (Exception e) {
-      listeners.onError("closing the store failed", e);
+    // Each part once, the store first: an adapter may share a data source with it.
+    Set<Object> closedParts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Object part : java.util.Arrays.asList(store, devices, usersGiven)) {
+      if (part instanceof AutoCloseable c && closedParts.add(part)) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          listeners.onError("closing the store " + part.getClass().getName() + " failed", e);
+        }
+      }
     }
   }
 
@@ -464,6 +533,11 @@ public final class Nudge implements AutoCloseable {
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private NudgeStore store;
+    private ReminderStore reminders;
+    private DeviceStore devices;
+    private UserStore users;
+    private long userCacheSize = 10_000;
+    private Duration userCacheExpiry = Duration.ofMinutes(1);
     private TemplateRenderer renderer;
     private final Map<Platform, Transport> transports = new EnumMap<>(Platform.class);
     private final List<NudgeListener> listeners = new ArrayList<>();
@@ -494,10 +568,53 @@ public final class Nudge implements AutoCloseable {
 
     /**
      * Where reminders, send history, devices, attributes and the statistics counters are kept
-     * (default: a new {@link InMemoryStore}); engines sharing a store share all of them.
+     * (default: a new {@link InMemoryStore}); engines sharing a store share all of them. The
+     * shorthand for {@link #reminders}, {@link #devices} and {@link #users} of one store; a part
+     * given by its own method is taken from there instead, e.g.
+     * {@code store(jdbcStore).devices(hostDevices)}.
      */
     public Builder store(NudgeStore store) {
       this.store = Checks.once(given, "store", Checks.notNull("store", store));
+      return this;
+    }
+
+    /**
+     * Where reminders, send history and the statistics counters are kept. Without
+     * {@link #store}, {@link #devices} and {@link #users} must be given too.
+     */
+    public Builder reminders(ReminderStore reminders) {
+      this.reminders = Checks.once(given, "reminders", Checks.notNull("reminders", reminders));
+      return this;
+    }
+
+    /** Where users' devices are kept, e.g. an adapter over the host's own table of push tokens. */
+    public Builder devices(DeviceStore devices) {
+      this.devices = Checks.once(given, "devices", Checks.notNull("devices", devices));
+      return this;
+    }
+
+    /**
+     * Where users' attributes are read, e.g. an adapter over the host's own users table. A store
+     * that only reads (not a {@link WritableUserStore}) is read through a cache (see
+     * {@link #userCache}), and {@code setUserAttributes} is then refused.
+     */
+    public Builder users(UserStore users) {
+      this.users = Checks.once(given, "users", Checks.notNull("users", users));
+      return this;
+    }
+
+    /**
+     * The cache in front of a read-only {@link #users} store: at most {@code maximumSize} users,
+     * each read again once {@code expireAfterWrite} has passed on the engine's clock (default
+     * 10,000 users for 1 minute). A change in the host's table shows within that time.
+     */
+    public Builder userCache(long maximumSize, Duration expireAfterWrite) {
+      Checks.once(given, "userCache", Boolean.TRUE);
+      if (maximumSize < 1) {
+        throw new IllegalArgumentException("userCache maximumSize must be at least 1, was " + maximumSize);
+      }
+      this.userCacheSize = maximumSize;
+      this.userCacheExpiry = Checks.positive("userCache expireAfterWrite", expireAfterWrite);
       return this;
     }
 
@@ -677,6 +794,26 @@ public final class Nudge implements AutoCloseable {
         throw new IllegalArgumentException("lease (" + lease + ") must be at least twice pollInterval ("
             + pollInterval + "), or another instance may take over reminders this one is still sending;"
             + " set lease(" + pollInterval.multipliedBy(2) + ") or more, or a shorter pollInterval");
+      }
+      if (store == null && (reminders != null || devices != null || users != null)
+          && (reminders == null || devices == null || users == null)) {
+        List<String> missing = new ArrayList<>();
+        if (reminders == null) {
+          missing.add("reminders(...)");
+        }
+        if (devices == null) {
+          missing.add("devices(...)");
+        }
+        if (users == null) {
+          missing.add("users(...)");
+        }
+        throw new IllegalArgumentException("the store is given in parts but " + String.join(" and ", missing)
+            + " is missing: give every part, or store(NudgeStore) for the parts not given (the engine does not"
+            + " quietly keep some of your data in memory)");
+      }
+      if (given.contains("userCache") && (users != null ? users : store) instanceof WritableUserStore) {
+        throw new IllegalArgumentException("userCache(...) is set but the users part is a WritableUserStore, which"
+            + " the engine reads directly (it writes there too); the cache is for a users(...) store that only reads");
       }
       return new Nudge(this);
     }

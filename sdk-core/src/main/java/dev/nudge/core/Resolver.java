@@ -9,7 +9,9 @@ import dev.nudge.SuppressionReason;
 import dev.nudge.core.Dispatcher.Target;
 import dev.nudge.spi.ClockScheduler;
 import dev.nudge.spi.Counter;
-import dev.nudge.spi.NudgeStore;
+import dev.nudge.spi.DeviceStore;
+import dev.nudge.spi.ReminderStore;
+import dev.nudge.spi.UserStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendRecord;
@@ -48,7 +50,9 @@ final class Resolver {
   record Settings(String owner, Duration lateness, Duration maxRetryWindow, FrequencyCap globalCap) {}
 
   private final Clock clock;
-  private final NudgeStore store;
+  private final ReminderStore store;
+  private final DeviceStore devices;
+  private final UserStore users;
   private final RuleIndex rules;
   private final Listeners listeners;
   private final ReminderIds ids;
@@ -64,10 +68,12 @@ final class Resolver {
   private final Set<String> renderFailuresLogged = ConcurrentHashMap.newKeySet();
   private volatile Duration historyRetention = Duration.ZERO;
 
-  Resolver(Clock clock, NudgeStore store, RuleIndex rules, Listeners listeners, ReminderIds ids,
+  Resolver(Clock clock, ReminderStore store, DeviceStore devices, UserStore users, RuleIndex rules, Listeners listeners, ReminderIds ids,
       Dispatcher dispatcher, DeliveryWorkers workers, ClockScheduler timer, StoreOutage outage, Settings settings) {
     this.clock = clock;
     this.store = store;
+    this.devices = devices;
+    this.users = users;
     this.rules = rules;
     this.listeners = listeners;
     this.ids = ids;
@@ -147,8 +153,8 @@ final class Resolver {
    */
   private CompletableFuture<Decision> decide(Reminder r) {
     CompiledCampaign c = rules.get(r.campaignId());
-    List<Device> devices = store.activeDevices(r.userId());
-    Map<String, Object> attributes = store.attributes(r.userId());
+    List<Device> devices = this.devices.activeDevices(r.userId());
+    Map<String, Object> attributes = users.attributes(r.userId());
     NotificationRenderer.Rendered rendered = c == null || r.step() >= c.steps.size()
         ? NotificationRenderer.Rendered.NONE
         : renderer.render(c, r, devices, attributes, clock.instant(), expiry(r, c));
@@ -423,7 +429,4 @@ final class Resolver {
     counts.forEach((name, delta) -> state.count(r.campaignId(), r.step(), name, delta));
   }
 
-  static String deviceKey(Device d) {
-    return d.platform().name() + ':' + d.token();
-  }
 }

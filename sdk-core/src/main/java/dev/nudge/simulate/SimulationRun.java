@@ -742,7 +742,7 @@ public final class SimulationRun {
       w.setHtmlSafe(false);
       w.beginObject();
       w.name("at").value(r.at().toString());
-      w.name("campaign").value(r.campaign());
+      w.name("campaign").value(r.campaignId());
       w.name("step").value(r.step());
       w.name("userId").value(r.userId());
       w.name("key").value(r.key());

@@ -79,7 +79,7 @@ class CampaignScenariosTest {
     assertThat(f.android.deliveries()).isEmpty();
 
     OutcomeReport report = f.single(Outcome.SENT);
-    assertThat(report.campaign()).isEqualTo("cart");
+    assertThat(report.campaignId()).isEqualTo("cart");
     assertThat(report.userId()).isEqualTo("u1");
     assertThat(report.step()).isZero();
     assertThat(report.key()).isEmpty();
@@ -419,7 +419,7 @@ class CampaignScenariosTest {
 
     f.advance(ofHours(2));
     assertThat(f.deliveries()).isEmpty();
-    assertThat(f.single(Outcome.CANCELLED).campaign()).isEqualTo("cart");
+    assertThat(f.single(Outcome.CANCELLED).campaignId()).isEqualTo("cart");
     assertThat(f.reports(Outcome.SENT)).isEmpty();
   }
 

@@ -116,7 +116,7 @@ class ResolveFailuresTest {
     NudgeListener reentrant = new NudgeListener() {
       @Override
       public void onOutcome(OutcomeReport report) {
-        if (report.outcome() == Outcome.SENT && report.campaign().equals("cart")) {
+        if (report.outcome() == Outcome.SENT && report.campaignId().equals("cart")) {
           // A host that reacts to a send with an event that stops another campaign, and waits.
           var result = engine[0].trackAndWait(Event.named("visit").user(report.userId()).build());
           nested.add(report.userId() + " cancelled " + result.cancelled());
@@ -135,8 +135,8 @@ class ResolveFailuresTest {
       assertThat(nudge.runDue().get(10, TimeUnit.SECONDS)).isEqualTo(1);
       assertThat(nested).containsExactly("u1 cancelled 1");
       // The nested track's own report is told after the listener call that made it returns.
-      awaitTrue(() -> reports.stream().anyMatch(r -> r.campaign().equals("promo")));
-      assertThat(reports).extracting(OutcomeReport::campaign, OutcomeReport::outcome).contains(
+      awaitTrue(() -> reports.stream().anyMatch(r -> r.campaignId().equals("promo")));
+      assertThat(reports).extracting(OutcomeReport::campaignId, OutcomeReport::outcome).contains(
           org.assertj.core.groups.Tuple.tuple("promo", Outcome.CANCELLED));
     }
   }

@@ -142,7 +142,7 @@ public abstract class StoreContract {
       return null;
     });
     assertThat(store.size()).isEqualTo(2);
-    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(60));
+    assertThat(store.nextFireAt()).contains(T0.plusSeconds(60));
   }
 
   @Test
@@ -228,7 +228,7 @@ public abstract class StoreContract {
     save(later);
     assertThat(this.<Optional<Reminder>>run("u1", state -> state.reminder("r1"))).contains(later);
     assertThat(store.size()).isEqualTo(1);
-    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(3600));
+    assertThat(store.nextFireAt()).contains(T0.plusSeconds(3600));
   }
 
   @Test
@@ -262,16 +262,16 @@ public abstract class StoreContract {
     save(r);
     clock.advance(Duration.ofSeconds(1));
     assertThat(store.claimDue(clock.instant(), ALL_CAMPAIGNS, 10, LEASE, "A")).containsExactly(r);
-    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.nextFireAt()).isEmpty();
 
-    Reminder retry = r.afterAttempt(T0, T0.plusSeconds(30), List.of("IOS:t1"), 0);
+    Reminder retry = r.afterAttempt(T0, T0.plusSeconds(30), List.of(new DeviceToken(Platform.IOS, "t1")), 0);
     run("u1", state -> {
       state.save(retry);
       assertThat(state.isClaimedBy("r1", "A")).isFalse();
       assertThat(state.pending("cart", "")).contains(retry);
       return null;
     });
-    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(30));
+    assertThat(store.nextFireAt()).contains(T0.plusSeconds(30));
     assertThat(store.claimDue(T0.plusSeconds(30), ALL_CAMPAIGNS, 10, LEASE, "B")).isEmpty();
     assertThat(store.claimDue(T0.plusSeconds(31), ALL_CAMPAIGNS, 10, LEASE, "B")).containsExactly(retry);
   }
@@ -289,7 +289,7 @@ public abstract class StoreContract {
       return null;
     });
     assertThat(store.size()).isZero();
-    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.nextFireAt()).isEmpty();
     assertThat(store.claimDue(T0.plus(Duration.ofDays(1)), ALL_CAMPAIGNS, 10, LEASE, "A")).isEmpty();
   }
 
@@ -425,16 +425,16 @@ public abstract class StoreContract {
 
   @Test
   void nextFireAtIsTheEarliestPendingReminder() {
-    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.nextFireAt()).isEmpty();
     save(reminder("r1", "cart", "u1", "a", T0.plusSeconds(30)), reminder("r2", "cart", "u2", "", T0.plusSeconds(20)));
-    assertThat(store.nextFireAt()).isEqualTo(T0.plusSeconds(20));
+    assertThat(store.nextFireAt()).contains(T0.plusSeconds(20));
     store.claimDue(T0.plusSeconds(25), ALL_CAMPAIGNS, 10, LEASE, "A");
-    assertThat(store.nextFireAt()).as("claimed reminders do not count").isEqualTo(T0.plusSeconds(30));
+    assertThat(store.nextFireAt()).as("claimed reminders do not count").contains(T0.plusSeconds(30));
     run("u1", state -> {
       state.delete("r1");
       return null;
     });
-    assertThat(store.nextFireAt()).isNull();
+    assertThat(store.nextFireAt()).isEmpty();
     assertThat(store.size()).isEqualTo(1);
   }
 
@@ -483,7 +483,7 @@ public abstract class StoreContract {
         .as("B's claim was not renewed by A; A's was").containsExactly(theirs);
     assertThat(this.<Boolean>run("u2", state -> state.isClaimedBy("r2", "B"))).isFalse();
     assertThat(this.<Boolean>run("u1", state -> state.isClaimedBy("r1", "A"))).isTrue();
-    assertThat(store.nextFireAt()).as("renewing did not claim the pending reminder").isEqualTo(T0.plusSeconds(3600));
+    assertThat(store.nextFireAt()).as("renewing did not claim the pending reminder").contains(T0.plusSeconds(3600));
   }
 
   @Test
@@ -745,10 +745,10 @@ public abstract class StoreContract {
     store.register(a);
     store.register(b);
     store.register(c);
-    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isEqualTo(b);
-    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isNull();
-    assertThat(store.deactivate(Platform.IOS, "token-b")).isNull();
-    assertThat(store.deactivate(Platform.IOS, "unknown")).isNull();
+    assertThat(store.deactivate(Platform.ANDROID, "token-b")).contains(b);
+    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isEmpty();
+    assertThat(store.deactivate(Platform.IOS, "token-b")).isEmpty();
+    assertThat(store.deactivate(Platform.IOS, "unknown")).isEmpty();
     assertThat(store.activeDevices("u1")).containsExactly(a, c);
 
     store.register(b);
@@ -780,7 +780,7 @@ public abstract class StoreContract {
     assertThat(store.remove("u1", Platform.IOS, "token-a")).isTrue();
     assertThat(store.remove("u1", Platform.IOS, "token-a")).isFalse();
     assertThat(store.activeDevices("u1")).isEmpty();
-    assertThat(store.deactivate(Platform.IOS, "token-a")).isNull();
+    assertThat(store.deactivate(Platform.IOS, "token-a")).isEmpty();
   }
 
   // ------------------------------------------------------------------ attributes
@@ -832,7 +832,7 @@ public abstract class StoreContract {
     Reminder r = new Reminder("0123456789abcdef0123456789abcdef", "cart-abandonment", 2, "user-ß-1", "cart ü/42",
         triggeredAt, trigger, Instant.parse("2026-03-01T11:59:59.123456Z"),
         Instant.parse("2026-03-01T12:00:00.000001Z"), 3, Instant.parse("2026-03-01T11:59:59.999999Z"),
-        List.of("IOS:abcdef", "ANDROID:xyz:with:colons"), 2);
+        List.of(new DeviceToken(Platform.IOS, "abcdef"), new DeviceToken(Platform.ANDROID, "xyz:with:colons")), 2);
     Reminder plain = Reminder.create("r-plain", "promo", 0, "user-ß-1", "", T0, Map.of(), T0.plusSeconds(1));
     save(r, plain);
 

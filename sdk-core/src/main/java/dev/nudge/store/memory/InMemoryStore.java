@@ -4,19 +4,18 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.nudge.Device;
 import dev.nudge.Platform;
+import dev.nudge.spi.Claim;
 import dev.nudge.spi.Counter;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
-import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserChanges;
+import dev.nudge.spi.UserRecords;
 import dev.nudge.spi.UserState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -24,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
@@ -33,41 +33,22 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
 /**
- * The default store: everything in this process's memory, lost when it stops. Fast, and the
- * reference the store contract tests hold every other store to.
+ * The default store: everything in this process's memory, lost when it stops, and not shared
+ * with other processes. Fast, and held to the same store test kit as every other store.
  *
- * <p>Thread-safe. Units of work for one user are serialized on that user; different users
- * proceed in parallel. A unit that throws is rolled back.
+ * <p>Each user's {@link UserRecords} are kept as one value; a unit of work runs on a
+ * {@link UserState} loaded from it and replaces it. Thread-safe: units of work for one user are
+ * serialized on that user; different users proceed in parallel. A unit that throws changes
+ * nothing.
  */
 public final class InMemoryStore implements NudgeStore {
-  /** Due order: fire time, then campaign, user, key, and id to keep distinct reminders apart. */
-  static final Comparator<Reminder> DUE_ORDER = InMemoryStore::compareDue;
-
-  /** Hand-written rather than chained comparators: it runs on every schedule, cancel and claim. */
-  private static int compareDue(Reminder a, Reminder b) {
-    if (a == b) {
-      return 0;
-    }
-    int c = a.fireAt().compareTo(b.fireAt());
-    if (c != 0) {
-      return c;
-    }
-    c = a.campaignId().compareTo(b.campaignId());
-    if (c != 0) {
-      return c;
-    }
-    c = a.userId().compareTo(b.userId());
-    if (c != 0) {
-      return c;
-    }
-    c = a.key().compareTo(b.key());
-    return c != 0 ? c : a.id().compareTo(b.id());
-  }
-
   private final ConcurrentHashMap<String, Slot> users = new ConcurrentHashMap<>();
-  private final ConcurrentSkipListSet<Reminder> due = new ConcurrentSkipListSet<>(DUE_ORDER);
+  /** Pending reminders of every user, in due order. */
+  private final ConcurrentSkipListSet<Reminder> due = new ConcurrentSkipListSet<>(Reminder.DUE_ORDER);
+  /** Claims of every user, by expiry. */
   private final ConcurrentSkipListSet<Lease> leases = new ConcurrentSkipListSet<>();
   private final Cache<String, Boolean> seenEvents;
+  private final UserState.EventLedger ledger;
   private final Devices devices = new Devices();
   private final ConcurrentHashMap<String, Map<String, Object>> attributes = new ConcurrentHashMap<>();
   private final AtomicLong count = new AtomicLong();
@@ -90,6 +71,22 @@ public final class InMemoryStore implements NudgeStore {
         .ticker(() -> TimeUnit.MILLISECONDS.toNanos(clock.millis()))
         .expireAfterWrite(eventIdRetention)
         .build();
+    this.ledger = new UserState.EventLedger() {
+      @Override
+      public boolean record(String eventId, Instant at) {
+        boolean[] fresh = {false};
+        seenEvents.asMap().computeIfAbsent(eventId, id -> {
+          fresh[0] = true;
+          return Boolean.TRUE;
+        });
+        return fresh[0];
+      }
+
+      @Override
+      public void forget(String eventId) {
+        seenEvents.invalidate(eventId);
+      }
+    };
   }
 
   // ---------------------------------------------------------------- reminders
@@ -100,12 +97,12 @@ public final class InMemoryStore implements NudgeStore {
     try {
       T result;
       synchronized (slot) {
-        Tx tx = new Tx(slot);
-        try {
-          result = work.apply(tx);
-        } catch (RuntimeException | Error e) {
-          tx.rollback();
-          throw e;
+        UserState state = UserState.load(slot.records, ledger);
+        result = state.apply(work);
+        UserChanges changes = state.changes();
+        if (!changes.isEmpty()) {
+          index(slot.records, changes);
+          slot.records = state.records();
         }
       }
       return CompletableFuture.completedFuture(result);
@@ -114,11 +111,40 @@ public final class InMemoryStore implements NudgeStore {
     }
   }
 
+  /** Moves the due and lease indexes and the counters along with one unit's changes. */
+  private void index(UserRecords before, UserChanges changes) {
+    for (String id : changes.deleted()) {
+      unindex(before, id);
+      count.decrementAndGet();
+    }
+    for (Reminder r : changes.updated()) {
+      unindex(before, r.id());
+      due.add(r);
+    }
+    for (Reminder r : changes.inserted()) {
+      due.add(r);
+      count.incrementAndGet();
+    }
+    for (Counter c : changes.counts()) {
+      counters.computeIfAbsent(new CounterKey(c.campaignId(), c.step(), c.name()), k -> new LongAdder())
+          .add(c.value());
+    }
+  }
+
+  private void unindex(UserRecords records, String reminderId) {
+    Optional<Claim> claim = records.claim(reminderId);
+    if (claim.isPresent()) {
+      leases.remove(new Lease(claim.get().until(), reminderId, records.userId(), claim.get().owner()));
+    } else {
+      records.reminder(reminderId).ifPresent(due::remove);
+    }
+  }
+
   @Override
   public List<Reminder> claimDue(Instant before, Set<String> campaignIds, int max, Duration lease,
       String owner) {
     List<Reminder> claimed = new ArrayList<>(Math.min(max, 256));
-    Instant leaseUntil = before.plus(lease);
+    Claim claim = new Claim(owner, before.plus(lease));
     // Claims whose lease ran out first: their owner is gone.
     for (Iterator<Lease> it = leases.iterator(); it.hasNext() && claimed.size() < max; ) {
       Lease l = it.next();
@@ -126,20 +152,14 @@ public final class InMemoryStore implements NudgeStore {
         break;
       }
       Slot slot = users.get(l.userId);
-      if (slot == null) {
-        leases.remove(l);
-        continue;
-      }
       synchronized (slot) {
-        Entry e = slot.reminders.get(l.reminderId);
-        if (e != null && e.lease == l && !campaignIds.contains(e.reminder.campaignId())) {
-          continue; // held: its campaign is not known to the claimer
-        }
-        if (e != null && e.lease == l) {
-          claim(slot, e, owner, leaseUntil);
-          claimed.add(e.reminder);
-        } else {
+        Optional<Reminder> r = slot.records.reminder(l.reminderId);
+        Claim current = slot.records.claim(l.reminderId).orElse(null);
+        boolean live = current != null && current.owner().equals(l.owner) && current.until().equals(l.until);
+        if (live && campaignIds.contains(r.get().campaignId())) { // else held: an unknown campaign
           leases.remove(l);
+          take(slot, r.get(), claim);
+          claimed.add(r.get());
         }
       }
     }
@@ -152,29 +172,21 @@ public final class InMemoryStore implements NudgeStore {
         continue; // held: its campaign is not known to the claimer
       }
       Slot slot = users.get(r.userId());
-      if (slot == null) {
-        due.remove(r);
-        continue;
-      }
       synchronized (slot) {
-        Entry e = slot.reminders.get(r.id());
-        if (e != null && e.reminder == r && e.lease == null) {
-          claim(slot, e, owner, leaseUntil);
+        if (slot.records.reminder(r.id()).orElse(null) == r && slot.records.claim(r.id()).isEmpty()) {
+          due.remove(r);
+          take(slot, r, claim);
           claimed.add(r);
         }
       }
     }
-    claimed.sort(DUE_ORDER);
+    claimed.sort(Reminder.DUE_ORDER);
     return claimed;
   }
 
-  private void claim(Slot slot, Entry e, String owner, Instant until) {
-    due.remove(e.reminder);
-    if (e.lease != null) {
-      leases.remove(e.lease);
-    }
-    e.lease = new Lease(until, e.reminder.id(), slot.userId, owner);
-    leases.add(e.lease);
+  private void take(Slot slot, Reminder r, Claim claim) {
+    slot.records = slot.records.withClaim(r.id(), claim);
+    leases.add(new Lease(claim.until(), r.id(), slot.userId, claim.owner()));
   }
 
   @Override
@@ -186,11 +198,10 @@ public final class InMemoryStore implements NudgeStore {
         continue;
       }
       synchronized (slot) {
-        Entry e = slot.reminders.get(r.id());
-        if (e != null && e.lease != null && e.lease.owner.equals(owner) && e.lease.until.isBefore(until)) {
-          leases.remove(e.lease);
-          e.lease = new Lease(until, r.id(), slot.userId, owner);
-          leases.add(e.lease);
+        Optional<Claim> c = slot.records.claim(r.id());
+        if (c.isPresent() && c.get().owner().equals(owner) && c.get().until().isBefore(until)) {
+          leases.remove(new Lease(c.get().until(), r.id(), slot.userId, owner));
+          take(slot, r, new Claim(owner, until));
           renewed++;
         }
       }
@@ -206,9 +217,12 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
-  public Instant nextFireAt() {
-    Reminder first = due.isEmpty() ? null : due.first();
-    return first == null ? null : first.fireAt();
+  public Optional<Instant> nextFireAt() {
+    try {
+      return Optional.of(due.first().fireAt());
+    } catch (java.util.NoSuchElementException empty) {
+      return Optional.empty();
+    }
   }
 
   @Override
@@ -219,13 +233,8 @@ public final class InMemoryStore implements NudgeStore {
         break;
       }
       Slot slot = users.get(l.userId);
-      if (slot != null) {
-        synchronized (slot) {
-          Entry e = slot.reminders.get(l.reminderId);
-          if (e != null && e.lease == l && e.reminder.campaignId().equals(campaignId)) {
-            out.add(e.reminder);
-          }
-        }
+      synchronized (slot) {
+        slot.records.reminder(l.reminderId).filter(r -> r.campaignId().equals(campaignId)).ifPresent(out::add);
       }
     }
     int pending = 0;
@@ -236,17 +245,17 @@ public final class InMemoryStore implements NudgeStore {
         pending++;
       }
     }
-    out.sort(DUE_ORDER);
+    out.sort(Reminder.DUE_ORDER);
     return out.size() > max ? List.copyOf(out.subList(0, max)) : out;
   }
 
   @Override
   public Map<String, Long> countByCampaign() {
-    Map<String, Long> out = new java.util.TreeMap<>();
+    Map<String, Long> out = new TreeMap<>();
     for (Slot slot : users.values()) {
       synchronized (slot) {
-        for (Entry e : slot.reminders.values()) {
-          out.merge(e.reminder.campaignId(), 1L, Long::sum);
+        for (Reminder r : slot.records.reminders()) {
+          out.merge(r.campaignId(), 1L, Long::sum);
         }
       }
     }
@@ -258,14 +267,14 @@ public final class InMemoryStore implements NudgeStore {
     return count.get();
   }
 
-  /** Pending and claimed reminders of one user, for tests and diagnostics. */
+  /** Pending and claimed reminders of one user, in due order, for tests and diagnostics. */
   public List<Reminder> remindersOf(String userId) {
     Slot slot = users.get(userId);
     if (slot == null) {
       return List.of();
     }
     synchronized (slot) {
-      return slot.reminders.values().stream().map(e -> e.reminder).sorted(DUE_ORDER).toList();
+      return slot.records.reminders().stream().sorted(Reminder.DUE_ORDER).toList();
     }
   }
 
@@ -282,8 +291,8 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
-  public Device deactivate(Platform platform, String token) {
-    return devices.deactivate(platform, token);
+  public Optional<Device> deactivate(Platform platform, String token) {
+    return Optional.ofNullable(devices.deactivate(platform, token));
   }
 
   @Override
@@ -328,255 +337,14 @@ public final class InMemoryStore implements NudgeStore {
     }
   }
 
-  private static final class Entry {
-    Reminder reminder;
-    Lease lease; // null while pending
-
-    Entry(Reminder reminder) {
-      this.reminder = reminder;
-    }
-  }
-
-  /** One user's reminders and send history; guarded by its own monitor. */
+  /** One user's records; guarded by its own monitor. */
   private static final class Slot {
     final String userId;
-    final Map<String, Entry> reminders = new HashMap<>(4);
-    Map<String, Instant> lastSent;
-    List<SendRecord> sends;
+    UserRecords records;
 
     Slot(String userId) {
       this.userId = userId;
-    }
-  }
-
-  /** The unit-of-work view of a slot, with an undo log for rollback. */
-  private final class Tx implements UserState {
-    private final Slot slot;
-    private final Deque<Runnable> undo = new ArrayDeque<>();
-
-    Tx(Slot slot) {
-      this.slot = slot;
-    }
-
-    void rollback() {
-      while (!undo.isEmpty()) {
-        undo.pop().run();
-      }
-    }
-
-    @Override
-    public String userId() {
-      return slot.userId;
-    }
-
-    @Override
-    public boolean recordEvent(String eventId, Instant at) {
-      boolean[] fresh = {false};
-      seenEvents.asMap().computeIfAbsent(eventId, id -> {
-        fresh[0] = true;
-        return Boolean.TRUE;
-      });
-      if (fresh[0]) {
-        undo.push(() -> seenEvents.invalidate(eventId));
-      }
-      return fresh[0];
-    }
-
-    @Override
-    public Optional<Reminder> pending(String campaignId, String key) {
-      for (Entry e : slot.reminders.values()) {
-        Reminder r = e.reminder;
-        if (e.lease == null && r.campaignId().equals(campaignId) && r.key().equals(key)) {
-          return Optional.of(r);
-        }
-      }
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<Reminder> reminder(String reminderId) {
-      Entry e = slot.reminders.get(reminderId);
-      return e == null ? Optional.empty() : Optional.of(e.reminder);
-    }
-
-    @Override
-    public List<Reminder> pending(String campaignId) {
-      List<Reminder> out = new ArrayList<>(2);
-      for (Entry e : slot.reminders.values()) {
-        if (e.lease == null && e.reminder.campaignId().equals(campaignId)) {
-          out.add(e.reminder);
-        }
-      }
-      out.sort(DUE_ORDER);
-      return out;
-    }
-
-    @Override
-    public void save(Reminder reminder) {
-      if (!reminder.userId().equals(slot.userId)) {
-        throw new IllegalArgumentException("reminder " + reminder.id() + " belongs to user "
-            + reminder.userId() + ", not " + slot.userId);
-      }
-      pending(reminder.campaignId(), reminder.key())
-          .filter(other -> !other.id().equals(reminder.id()))
-          .ifPresent(other -> delete(other.id()));
-      Entry e = slot.reminders.get(reminder.id());
-      if (e == null) {
-        Entry fresh = new Entry(reminder);
-        slot.reminders.put(reminder.id(), fresh);
-        due.add(reminder);
-        count.incrementAndGet();
-        undo.push(() -> {
-          slot.reminders.remove(reminder.id());
-          due.remove(reminder);
-          count.decrementAndGet();
-        });
-        return;
-      }
-      Reminder before = e.reminder;
-      Lease lease = e.lease;
-      if (lease == null) {
-        due.remove(before);
-      } else {
-        leases.remove(lease);
-      }
-      e.reminder = reminder;
-      e.lease = null;
-      due.add(reminder);
-      undo.push(() -> {
-        due.remove(reminder);
-        e.reminder = before;
-        e.lease = lease;
-        if (lease == null) {
-          due.add(before);
-        } else {
-          leases.add(lease);
-        }
-      });
-    }
-
-    @Override
-    public void delete(String reminderId) {
-      Entry e = slot.reminders.remove(reminderId);
-      if (e == null) {
-        return;
-      }
-      if (e.lease == null) {
-        due.remove(e.reminder);
-      } else {
-        leases.remove(e.lease);
-      }
-      count.decrementAndGet();
-      undo.push(() -> {
-        count.incrementAndGet();
-        slot.reminders.put(reminderId, e);
-        if (e.lease == null) {
-          due.add(e.reminder);
-        } else {
-          leases.add(e.lease);
-        }
-      });
-    }
-
-    @Override
-    public boolean isClaimedBy(String reminderId, String owner) {
-      Entry e = slot.reminders.get(reminderId);
-      return e != null && e.lease != null && e.lease.owner.equals(owner);
-    }
-
-    @Override
-    public Optional<Instant> lastSent(String campaignId) {
-      return slot.lastSent == null ? Optional.empty() : Optional.ofNullable(slot.lastSent.get(campaignId));
-    }
-
-    @Override
-    public List<SendRecord> sends() {
-      return slot.sends == null ? List.of() : List.copyOf(slot.sends);
-    }
-
-    @Override
-    public void recordSend(SendRecord send) {
-      snapshotHistory();
-      if (slot.sends == null) {
-        slot.sends = new ArrayList<>(2);
-      }
-      if (slot.lastSent == null) {
-        slot.lastSent = new HashMap<>(2);
-      }
-      slot.sends.add(send);
-      slot.sends.sort(Comparator.comparing(SendRecord::sentAt));
-      slot.lastSent.merge(send.campaignId(), send.sentAt(), (a, b) -> a.isAfter(b) ? a : b);
-    }
-
-    @Override
-    public void updateSend(SendRecord send) {
-      if (slot.sends == null) {
-        return;
-      }
-      snapshotHistory();
-      slot.sends.replaceAll(s -> s.reminderId().equals(send.reminderId()) ? send : s);
-    }
-
-    @Override
-    public void forgetSend(String reminderId) {
-      if (slot.sends == null) {
-        return;
-      }
-      snapshotHistory();
-      SendRecord gone = null;
-      for (Iterator<SendRecord> it = slot.sends.iterator(); it.hasNext(); ) {
-        SendRecord s = it.next();
-        if (s.reminderId().equals(reminderId)) {
-          gone = s;
-          it.remove();
-        }
-      }
-      if (gone != null) {
-        String campaign = gone.campaignId();
-        Instant latest = null;
-        for (SendRecord s : slot.sends) {
-          if (s.campaignId().equals(campaign) && (latest == null || s.sentAt().isAfter(latest))) {
-            latest = s.sentAt();
-          }
-        }
-        if (latest == null) {
-          slot.lastSent.remove(campaign);
-        } else {
-          slot.lastSent.put(campaign, latest);
-        }
-      }
-    }
-
-    @Override
-    public void pruneSends(Instant before) {
-      if (slot.sends == null || slot.sends.isEmpty() || !slot.sends.get(0).sentAt().isBefore(before)) {
-        return;
-      }
-      snapshotHistory();
-      slot.sends.removeIf(s -> s.sentAt().isBefore(before));
-    }
-
-    @Override
-    public void count(String campaignId, int step, String counter, long delta) {
-      LongAdder adder = counters.computeIfAbsent(new CounterKey(campaignId, step, counter), k -> new LongAdder());
-      adder.add(delta);
-      undo.push(() -> adder.add(-delta));
-    }
-
-    private boolean historySaved;
-
-    /** Saves the history once per unit so a rollback can restore it. */
-    private void snapshotHistory() {
-      if (historySaved) {
-        return;
-      }
-      historySaved = true;
-      List<SendRecord> sends = slot.sends == null ? null : new ArrayList<>(slot.sends);
-      Map<String, Instant> last = slot.lastSent == null ? null : new HashMap<>(slot.lastSent);
-      undo.push(() -> {
-        slot.sends = sends;
-        slot.lastSent = last;
-      });
+      this.records = UserRecords.empty(userId);
     }
   }
 

@@ -91,7 +91,7 @@ class RestartTest {
       assertThat(after.remove("promo")).isEqualTo(PROMOS);
       assertThat(outcomes).hasSize(PROMOS).allSatisfy(r -> {
         assertThat(r.outcome()).isEqualTo(Outcome.CANCELLED);
-        assertThat(r.campaign()).isEqualTo("promo");
+        assertThat(r.campaignId()).isEqualTo("promo");
       });
       assertThat(after.stats("promo").step(0).cancelled()).isEqualTo(PROMOS);
       assertThat(after.heldReminders()).isZero();
