@@ -4,9 +4,6 @@ import dev.nudge.core.Nudge;
 import dev.nudge.core.internal.EngineAccess;
 
 import dev.nudge.json.Campaigns;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.stream.JsonWriter;
 import dev.nudge.Campaign;
 import dev.nudge.CampaignSet;
@@ -19,7 +16,7 @@ import dev.nudge.Source;
 import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
 import dev.nudge.internal.Checks;
-import dev.nudge.internal.JsonNumbers;
+import dev.nudge.internal.Json;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.SendResult;
 import java.io.BufferedReader;
@@ -55,7 +52,9 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Each line is one record, {@code event}, {@code device} or {@code user}, with an
- * {@code occurredAt} instant (see {@code docs/simulate.md}). A line that cannot be read is
+ * {@code occurredAt} instant (see {@code docs/simulate.md}), in strict JSON whose numbers read as
+ * everywhere in Nudge: a whole number is a {@code Long}, or a {@code BigInteger} beyond the long
+ * range; any other a {@code Double}. A line that cannot be read is
  * reported with its number and skipped; blank lines are ignored. All records are read first and
  * then applied in time order, records with equal times in the order of the log; before each
  * record every reminder due strictly before its time is resolved (see {@code SEMANTICS.md}).
@@ -432,22 +431,11 @@ public final class SimulationRun {
     }
 
     Record parse(String line, long n) {
-      Map<String, Object> f;
-      try {
-        JsonReader in = new JsonReader(new StringReader(line));
-        in.setStrictness(Strictness.STRICT);
-        if (in.peek() != JsonToken.BEGIN_OBJECT) {
-          throw new IllegalArgumentException("expected a JSON object {...} per line");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = (Map<String, Object>) value(in);
-        if (in.peek() != JsonToken.END_DOCUMENT) {
-          throw new IllegalArgumentException("text after the JSON object");
-        }
-        f = fields;
-      } catch (IOException | IllegalStateException | NumberFormatException e) {
-        throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()), e);
+      if (!(Json.read(new StringReader(line), this::share) instanceof Map<?, ?> fields)) {
+        throw new IllegalArgumentException("expected a JSON object {...} per line");
       }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> f = (Map<String, Object>) fields;
       Object type = f.get("type");
       if (type == null) {
         throw new IllegalArgumentException("\"type\" is required: event, device or user");
@@ -672,59 +660,9 @@ public final class SimulationRun {
           + String.join(", ", names));
     }
 
-    /** A JSON value as Java: maps (insertion order), lists, strings, Long or Double, booleans, null. */
-    private Object value(JsonReader in) throws IOException {
-      switch (in.peek()) {
-        case BEGIN_OBJECT -> {
-          Map<String, Object> map = new LinkedHashMap<>();
-          in.beginObject();
-          while (in.hasNext()) {
-            String key = share(in.nextName());
-            if (map.containsKey(key)) {
-              throw new IllegalArgumentException("field \"" + key + "\" is given twice");
-            }
-            map.put(key, value(in));
-          }
-          in.endObject();
-          return map;
-        }
-        case BEGIN_ARRAY -> {
-          List<Object> list = new ArrayList<>();
-          in.beginArray();
-          while (in.hasNext()) {
-            list.add(value(in));
-          }
-          in.endArray();
-          return list;
-        }
-        case STRING -> {
-          return in.nextString();
-        }
-        case NUMBER -> {
-          return JsonNumbers.of(in.nextString());
-        }
-        case BOOLEAN -> {
-          return in.nextBoolean();
-        }
-        case NULL -> {
-          in.nextNull();
-          return null;
-        }
-        default -> throw new IllegalArgumentException("not valid JSON: unexpected " + in.peek());
-      }
-    }
-
     private static String quote(Object v) {
       String s = v instanceof String text ? '"' + text + '"' : String.valueOf(v);
       return s.length() > 60 ? s.substring(0, 57) + "..." : s;
-    }
-
-    private static String firstLine(String message) {
-      if (message == null) {
-        return "unreadable";
-      }
-      int nl = message.indexOf('\n');
-      return nl < 0 ? message : message.substring(0, nl);
     }
   }
 
