@@ -521,53 +521,16 @@ public final class JdbcStore implements NudgeStore {
 
   // ------------------------------------------------------------------ devices
 
+  /**
+   * Registers or refreshes one device: a known token of the same user is updated in place (it
+   * keeps its first-registration position); a token of another user moves, as a first
+   * registration there.
+   */
   @Override
   public void register(Device device) {
     Objects.requireNonNull(device, "device");
-    String key = deviceKey(device.platform(), device.token());
-    prefetched.remove(device.userId());
     inTransactionUnchecked(c -> {
-      String owner = null;
-      boolean exists = false;
-      try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM " + t.devices
-          + " WHERE device_key = ? FOR UPDATE")) {
-        ps.setString(1, key);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            exists = true;
-            owner = rs.getString(1);
-          }
-        }
-      }
-      if (exists && owner.equals(device.userId())) {
-        // Known token of the same user: refreshed in place, keeping its first-registration position.
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.devices
-            + " SET locale = ?, zone = ?, active = TRUE WHERE device_key = ?")) {
-          ps.setString(1, device.locale().orElse(null));
-          ps.setString(2, device.zone().map(ZoneId::getId).orElse(null));
-          ps.setString(3, key);
-          ps.executeUpdate();
-        }
-        return null;
-      }
-      if (exists) {
-        prefetched.remove(owner);
-        // Moving to another user is a first registration there: a new position at the end.
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.devices + " WHERE device_key = ?")) {
-          ps.setString(1, key);
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.devices
-          + " (device_key, platform, token, user_id, locale, zone, active) VALUES (?,?,?,?,?,?,TRUE)")) {
-        ps.setString(1, key);
-        ps.setString(2, device.platform().name());
-        ps.setString(3, device.token());
-        ps.setString(4, device.userId());
-        ps.setString(5, device.locale().orElse(null));
-        ps.setString(6, device.zone().map(ZoneId::getId).orElse(null));
-        ps.executeUpdate();
-      }
+      registerChunk(c, List.of(device));
       return null;
     }, "register device " + device);
   }
