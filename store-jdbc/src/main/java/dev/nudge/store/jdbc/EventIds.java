@@ -1,5 +1,7 @@
 package dev.nudge.store.jdbc;
 
+import dev.nudge.spi.UserState;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -12,7 +14,7 @@ import java.util.Set;
  * one turns out to be known, runs the batch's units again with that knowledge. Used by one
  * committer thread only.
  */
-final class EventIds {
+final class EventIds implements UserState.EventLedger {
   /** Ids the database knows and still retains: duplicates. */
   final Set<String> known = new HashSet<>();
   /** Ids the database still has a row for, past the retention: recorded again after deleting it. */
@@ -30,7 +32,8 @@ final class EventIds {
   }
 
   /** {@code true} when the id is new to this batch and, as far as is known, to the database. */
-  boolean record(String eventId) {
+  @Override
+  public boolean record(String eventId, Instant at) {
     if (known.contains(eventId) || !recorded.add(eventId)) {
       return false;
     }
@@ -40,7 +43,8 @@ final class EventIds {
     return true;
   }
 
-  void forget(String eventId) {
+  @Override
+  public void forget(String eventId) {
     recorded.remove(eventId);
   }
 }

@@ -5,7 +5,11 @@ import static dev.nudge.store.jdbc.BulkInsert.Type.BOOLEAN;
 import static dev.nudge.store.jdbc.BulkInsert.Type.INTEGER;
 import static dev.nudge.store.jdbc.BulkInsert.Type.TEXT;
 
+import dev.nudge.spi.Counter;
+import dev.nudge.spi.Reminder;
 import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserChanges;
+import dev.nudge.spi.UserRecords;
 import dev.nudge.spi.UserState;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -69,15 +73,11 @@ final class GroupCommit implements AutoCloseable {
       this.work = work;
     }
 
-    void run(SliceState state, Counts batchCounts) {
+    void run(UserState state) {
       try {
-        result = work.apply(state);
+        result = state.apply(work);
         failure = null;
-        if (state.counted() != null) {
-          batchCounts.addAll(state.counted());
-        }
       } catch (RuntimeException | Error e) {
-        state.rollback();
         result = null;
         failure = e;
       }
@@ -272,11 +272,11 @@ final class GroupCommit implements AutoCloseable {
   }
 
   private void apply(List<Unit<?>> units, Lane lane) throws SQLException {
-    TreeMap<String, UserSlice> slices = new TreeMap<>();
+    TreeMap<String, UserRecords.Builder> loading = new TreeMap<>();
     for (Unit<?> u : units) {
-      slices.computeIfAbsent(u.userId, UserSlice::new);
+      loading.computeIfAbsent(u.userId, UserRecords::builder);
     }
-    List<String> userIds = new ArrayList<>(slices.keySet());
+    List<String> userIds = new ArrayList<>(loading.keySet());
     Connection c = connection(lane);
     boolean ok = false;
     if (h2 != null) {
@@ -288,17 +288,24 @@ final class GroupCommit implements AutoCloseable {
       }
       try {
         lockUsers(c, userIds);
-        load(c, userIds, slices);
+        load(c, userIds, loading);
+        Map<String, UserRecords> loaded = new TreeMap<>();
+        loading.forEach((user, b) -> loaded.put(user, b.build()));
         long now = EpochMicros.of(clock.instant());
         EventIds events = new EventIds();
+        List<UserChanges> changes = runUnits(c, units, loaded, events, now - retention.toNanos() / 1_000);
         Counts counts = new Counts();
-        runUnits(c, units, slices, events, counts, now - retention.toNanos() / 1_000);
-        write(c, slices.values(), events, now);
+        for (UserChanges ch : changes) {
+          for (Counter k : ch.counts()) {
+            counts.add(k.campaignId(), k.step(), k.name(), k.value());
+          }
+        }
+        write(c, loaded, changes, events, now);
         writeCounts(c, counts, lane.shard);
         c.commit();
         ok = true;
         if (h2 != null) {
-          releaseSettledClaims(slices.values());
+          releaseSettledClaims(loaded, changes);
         }
       } catch (SQLException | RuntimeException | Error e) {
         try {
@@ -385,7 +392,7 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  private void load(Connection c, List<String> userIds, Map<String, UserSlice> slices) throws SQLException {
+  private void load(Connection c, List<String> userIds, Map<String, UserRecords.Builder> slices) throws SQLException {
     String in = dialect.anyOf("user_id", userIds.size());
     try (PreparedStatement ps = c.prepareStatement("SELECT " + Tables.REMINDER_COLUMNS + " FROM " + t.reminders
         + " WHERE " + in + " FOR UPDATE")) {
@@ -396,7 +403,7 @@ final class GroupCommit implements AutoCloseable {
           if (h2 != null) {
             s = withClaim(s);
           }
-          slices.get(s.reminder().userId()).loadedReminders.put(s.reminder().id(), s);
+          slices.get(s.reminder().userId()).reminder(s.reminder(), s.claim());
         }
       }
     }
@@ -407,7 +414,7 @@ final class GroupCommit implements AutoCloseable {
         while (rs.next()) {
           SendRecord s = new SendRecord(rs.getString(2), rs.getString(3), rs.getInt(4),
               EpochMicros.toInstant(rs.getLong(5)), rs.getBoolean(6));
-          slices.get(rs.getString(1)).loadedSends.put(s.reminderId(), s);
+          slices.get(rs.getString(1)).send(s);
         }
       }
     }
@@ -416,7 +423,7 @@ final class GroupCommit implements AutoCloseable {
       dialect.bind(c, ps, 1, userIds);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          slices.get(rs.getString(1)).loadedLastSent.put(rs.getString(2), EpochMicros.toInstant(rs.getLong(3)));
+          slices.get(rs.getString(1)).lastSent(rs.getString(2), EpochMicros.toInstant(rs.getLong(3)));
         }
       }
     }
@@ -435,58 +442,67 @@ final class GroupCommit implements AutoCloseable {
    * On H2, after the commit: drops the claims of the reminders the batch deleted or saved as
    * pending, still under the gate, so that no claim sees them claimed and gone or changed.
    */
-  private void releaseSettledClaims(Iterable<UserSlice> slices) {
-    for (UserSlice s : slices) {
-      for (StoredReminder before : s.loadedReminders.values()) {
-        if (before.owner() != null) {
-          StoredReminder after = s.reminders.get(before.reminder().id());
-          if (after == null || after.owner() == null) {
-            h2.release(before.reminder().id(), before.owner());
-          }
-        }
+  private void releaseSettledClaims(Map<String, UserRecords> loaded, List<UserChanges> changes) {
+    for (UserChanges ch : changes) {
+      UserRecords before = loaded.get(ch.userId());
+      for (String id : ch.deleted()) {
+        before.claim(id).ifPresent(claim -> h2.release(id, claim.owner()));
+      }
+      for (Reminder r : ch.updated()) {
+        before.claim(r.id()).ifPresent(claim -> h2.release(r.id(), claim.owner()));
       }
     }
   }
 
-  private void runUnits(Connection c, List<Unit<?>> units, Map<String, UserSlice> slices, EventIds events,
-      Counts counts, long retainedSince) throws SQLException {
+  /** Runs the units on their users' states until no event id turns out known; returns what they changed. */
+  private List<UserChanges> runUnits(Connection c, List<Unit<?>> units, Map<String, UserRecords> loaded,
+      EventIds events, long retainedSince) throws SQLException {
     while (true) {
       events.startPass();
-      counts.clear();
-      for (UserSlice s : slices.values()) {
-        s.reset();
-      }
+      Map<String, UserState> states = new TreeMap<>();
+      loaded.forEach((user, records) -> states.put(user, UserState.load(records, events)));
       for (Unit<?> u : units) {
-        u.run(new SliceState(slices.get(u.userId), events), counts);
+        u.run(states.get(u.userId));
       }
-      if (events.unknown.isEmpty()) {
-        return;
+      if (!events.unknown.isEmpty() && lookUp(c, events, retainedSince)) {
+        continue;
       }
-      List<String> ask = new ArrayList<>(events.unknown);
-      events.looked.addAll(ask);
-      boolean rerun = false;
-      try (PreparedStatement ps = c.prepareStatement("SELECT event_id, seen_at FROM " + t.events + " WHERE "
-          + dialect.anyOf("event_id", ask.size()))) {
-        dialect.bind(c, ps, 1, ask);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            long seenAt = rs.getLong(2);
-            if (seenAt >= retainedSince) {
-              events.known.add(rs.getString(1));
-              rerun = true;
-            } else {
-              events.expired.put(rs.getString(1), seenAt);
-            }
-          }
+      List<UserChanges> out = new ArrayList<>(states.size());
+      for (UserState state : states.values()) {
+        UserChanges ch = state.changes();
+        if (!ch.isEmpty()) {
+          out.add(ch);
         }
       }
-      if (!rerun) {
-        return;
-      }
+      return out;
     }
   }
 
-  private void write(Connection c, Iterable<UserSlice> slices, EventIds events, long now) throws SQLException {
+  /** Looks the pass's new event ids up; true when one is known, so the units must run again. */
+  private boolean lookUp(Connection c, EventIds events, long retainedSince) throws SQLException {
+    List<String> ask = new ArrayList<>(events.unknown);
+    events.looked.addAll(ask);
+    boolean rerun = false;
+    try (PreparedStatement ps = c.prepareStatement("SELECT event_id, seen_at FROM " + t.events + " WHERE "
+        + dialect.anyOf("event_id", ask.size()))) {
+      dialect.bind(c, ps, 1, ask);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          long seenAt = rs.getLong(2);
+          if (seenAt >= retainedSince) {
+            events.known.add(rs.getString(1));
+            rerun = true;
+          } else {
+            events.expired.put(rs.getString(1), seenAt);
+          }
+        }
+      }
+    }
+    return rerun;
+  }
+
+  private void write(Connection c, Map<String, UserRecords> loaded, List<UserChanges> changes, EventIds events,
+      long now) throws SQLException {
     List<String> deleted = new ArrayList<>();
     List<StoredReminder> inserted = new ArrayList<>();
     List<StoredReminder> updated = new ArrayList<>();
@@ -497,47 +513,26 @@ final class GroupCommit implements AutoCloseable {
     List<String[]> lastDeleted = new ArrayList<>();
     List<Object[]> lastInserted = new ArrayList<>();
     List<Object[]> lastUpdated = new ArrayList<>();
-    for (UserSlice s : slices) {
-      for (Map.Entry<String, StoredReminder> e : s.reminders.entrySet()) {
-        StoredReminder before = s.loadedReminders.get(e.getKey());
-        if (before == null) {
-          inserted.add(e.getValue());
-        } else if (before != e.getValue() && !before.equals(e.getValue())) {
-          updated.add(e.getValue());
-        }
+    for (UserChanges ch : changes) {
+      deleted.addAll(ch.deleted());
+      for (Reminder r : ch.updated()) {
+        updated.add(StoredReminder.pending(r));
       }
-      for (String id : s.loadedReminders.keySet()) {
-        if (!s.reminders.containsKey(id)) {
-          deleted.add(id);
-        }
+      for (Reminder r : ch.inserted()) {
+        inserted.add(StoredReminder.pending(r));
       }
-      Set<String> nowSent = new HashSet<>();
-      for (SendRecord r : s.sends) {
-        nowSent.add(r.reminderId());
-        SendRecord before = s.loadedSends.get(r.reminderId());
-        if (before == null) {
-          sendsInserted.add(r);
-          sendsInsertedUser.add(s.userId);
-        } else if (!before.equals(r)) {
-          sendsUpdated.add(r);
-        }
+      sendsDeleted.addAll(ch.deletedSends());
+      sendsUpdated.addAll(ch.updatedSends());
+      for (SendRecord r : ch.insertedSends()) {
+        sendsInserted.add(r);
+        sendsInsertedUser.add(ch.userId());
       }
-      for (String id : s.loadedSends.keySet()) {
-        if (!nowSent.contains(id)) {
-          sendsDeleted.add(id);
-        }
+      for (String campaign : ch.lastSentRemoved()) {
+        lastDeleted.add(new String[] {ch.userId(), campaign});
       }
-      for (Map.Entry<String, Instant> e : s.lastSent.entrySet()) {
-        Instant before = s.loadedLastSent.get(e.getKey());
-        if (!e.getValue().equals(before)) {
-          (before == null ? lastInserted : lastUpdated).add(new Object[] {s.userId, e.getKey(), e.getValue()});
-        }
-      }
-      for (String campaign : s.loadedLastSent.keySet()) {
-        if (!s.lastSent.containsKey(campaign)) {
-          lastDeleted.add(new String[] {s.userId, campaign});
-        }
-      }
+      Map<String, Instant> before = loaded.get(ch.userId()).lastSent();
+      ch.lastSent().forEach((campaign, at) ->
+          (before.containsKey(campaign) ? lastUpdated : lastInserted).add(new Object[] {ch.userId(), campaign, at}));
     }
 
     deleteByIds(c, t.reminders, "id", deleted);

@@ -24,7 +24,9 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashMap;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -264,7 +266,7 @@ public final class JdbcStore implements NudgeStore {
     } catch (SQLException e) {
       throw failure("claim due reminders", e);
     }
-    claimed.sort(StoredReminder.DUE_ORDER);
+    claimed.sort(Reminder.DUE_ORDER);
     prefetch(claimed);
     return claimed;
   }
@@ -421,7 +423,11 @@ public final class JdbcStore implements NudgeStore {
   }
 
   @Override
-  public Instant nextFireAt() {
+  public Optional<Instant> nextFireAt() {
+    return Optional.ofNullable(earliestFireAt());
+  }
+
+  private Instant earliestFireAt() {
     if (h2 != null) {
       // The first row in due order that this process has not claimed, read while no claim runs.
       try (Connection c = dataSource.getConnection();
@@ -553,6 +559,113 @@ public final class JdbcStore implements NudgeStore {
     }, "register device " + device);
   }
 
+  /**
+   * Registers the devices in one transaction per 500, with one query for the tokens already known
+   * and batched writes, with the outcome of registering them one by one in order.
+   */
+  @Override
+  public void registerAll(Collection<Device> devices) {
+    List<Device> all = new ArrayList<>(devices);
+    for (Device d : all) {
+      Objects.requireNonNull(d, "device");
+    }
+    for (int from = 0; from < all.size(); from += 500) {
+      List<Device> chunk = all.subList(from, Math.min(all.size(), from + 500));
+      inTransactionUnchecked(c -> {
+        registerChunk(c, chunk);
+        return null;
+      }, "register " + chunk.size() + " devices");
+    }
+  }
+
+  /** A row to write: the device as last registered, and whether it is a new row (else updated in place). */
+  private record Registration(Device device, boolean insert, int position) {}
+
+  private void registerChunk(Connection c, List<Device> chunk) throws SQLException {
+    Map<String, Device> byKey = new LinkedHashMap<>();
+    for (Device d : chunk) {
+      byKey.putIfAbsent(deviceKey(d.platform(), d.token()), d);
+    }
+    List<String> keys = new ArrayList<>(byKey.keySet());
+    java.util.Collections.sort(keys); // lock rows in one order in every transaction
+    Map<String, String> owners = new HashMap<>();
+    try (PreparedStatement ps = c.prepareStatement("SELECT device_key, user_id FROM " + t.devices + " WHERE "
+        + dialect.anyOf("device_key", keys.size()) + " ORDER BY device_key FOR UPDATE")) {
+      dialect.bind(c, ps, 1, keys);
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          owners.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    // Replay the registrations in order: a token that changes user is a first registration there.
+    Map<String, Registration> rows = new HashMap<>();
+    for (int i = 0; i < chunk.size(); i++) {
+      Device d = chunk.get(i);
+      String key = deviceKey(d.platform(), d.token());
+      Registration before = rows.get(key);
+      String owner = before != null ? before.device().userId() : owners.get(key);
+      boolean sameUser = d.userId().equals(owner);
+      rows.put(key, sameUser && before != null ? new Registration(d, before.insert(), before.position())
+          : new Registration(d, !sameUser, i));
+    }
+    List<String> delete = new ArrayList<>();
+    List<Registration> inserts = new ArrayList<>();
+    List<Registration> updates = new ArrayList<>();
+    for (Map.Entry<String, Registration> e : rows.entrySet()) {
+      Registration r = e.getValue();
+      String owner = owners.get(e.getKey());
+      if (owner != null) {
+        prefetched.remove(owner);
+      }
+      prefetched.remove(r.device().userId());
+      if (r.insert()) {
+        if (owner != null) {
+          delete.add(e.getKey());
+        }
+        inserts.add(r);
+      } else {
+        updates.add(r);
+      }
+    }
+    if (!delete.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.devices + " WHERE "
+          + dialect.anyOf("device_key", delete.size()))) {
+        dialect.bind(c, ps, 1, delete);
+        ps.executeUpdate();
+      }
+    }
+    if (!updates.isEmpty()) {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.devices
+          + " SET locale = ?, zone = ?, active = TRUE WHERE device_key = ?")) {
+        for (Registration r : updates) {
+          ps.setString(1, r.device().locale().orElse(null));
+          ps.setString(2, r.device().zone().map(ZoneId::getId).orElse(null));
+          ps.setString(3, deviceKey(r.device().platform(), r.device().token()));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+    if (!inserts.isEmpty()) {
+      inserts.sort(java.util.Comparator.comparingInt(Registration::position));
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.devices
+          + " (device_key, platform, token, user_id, locale, zone, active) VALUES (?,?,?,?,?,?,TRUE)")) {
+        for (Registration r : inserts) {
+          Device d = r.device();
+          ps.setString(1, deviceKey(d.platform(), d.token()));
+          ps.setString(2, d.platform().name());
+          ps.setString(3, d.token());
+          ps.setString(4, d.userId());
+          ps.setString(5, d.locale().orElse(null));
+          ps.setString(6, d.zone().map(ZoneId::getId).orElse(null));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
+  }
+
   @Override
   public boolean remove(String userId, Platform platform, String token) {
     prefetched.remove(userId);
@@ -564,9 +677,9 @@ public final class JdbcStore implements NudgeStore {
   }
 
   @Override
-  public Device deactivate(Platform platform, String token) {
+  public Optional<Device> deactivate(Platform platform, String token) {
     String key = deviceKey(platform, token);
-    return inTransactionUnchecked(c -> {
+    return Optional.ofNullable(inTransactionUnchecked(c -> {
       Device found = null;
       try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM " + t.devices
           + " WHERE device_key = ? AND active = TRUE FOR UPDATE")) {
@@ -585,7 +698,7 @@ public final class JdbcStore implements NudgeStore {
         }
       }
       return found;
-    }, "deactivate device " + platform + " " + Device.redact(token));
+    }, "deactivate device " + platform + " " + Device.redact(token)));
   }
 
   @Override

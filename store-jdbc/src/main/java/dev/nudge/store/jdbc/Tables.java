@@ -1,5 +1,7 @@
 package dev.nudge.store.jdbc;
 
+import dev.nudge.Platform;
+import dev.nudge.spi.DeviceToken;
 import dev.nudge.spi.Reminder;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,7 +11,9 @@ import static dev.nudge.store.jdbc.BulkInsert.Type.INTEGER;
 import static dev.nudge.store.jdbc.BulkInsert.Type.TEXT;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * The store's table names (with the configured prefix) and the reminder row mapping shared by
@@ -61,7 +65,7 @@ final class Tables {
     Reminder r = s.reminder();
     return new Object[] {r.id(), r.campaignId(), r.step(), r.userId(), r.key(), EpochMicros.of(r.triggeredAt()),
         JsonValues.write(r.trigger()), EpochMicros.of(r.dueAt()), EpochMicros.of(r.fireAt()), r.attempt(),
-        micros(r.sentAt()), JsonValues.writeList(r.pendingDevices()), r.accepted(), s.owner(), micros(s.leaseUntil())};
+        micros(r.sentAt()), writeDevices(r.pendingDevices()), r.accepted(), s.owner(), micros(s.leaseUntil())};
   }
 
   /** Binds a row for {@link #updateReminder()}: the columns after the id, then the id. */
@@ -70,6 +74,28 @@ final class Tables {
     int i = BulkInsert.bind(ps, 1, Arrays.copyOfRange(values, 1, values.length),
         Arrays.copyOfRange(REMINDER_TYPES, 1, REMINDER_TYPES.length));
     ps.setString(i, s.reminder().id());
+  }
+
+  /** Pending devices as the column keeps them: a JSON list of {@code PLATFORM:token} strings. */
+  static String writeDevices(List<DeviceToken> devices) {
+    if (devices.isEmpty()) {
+      return null;
+    }
+    List<String> keys = new ArrayList<>(devices.size());
+    for (DeviceToken d : devices) {
+      keys.add(d.platform().name() + ':' + d.token());
+    }
+    return JsonValues.writeList(keys);
+  }
+
+  static List<DeviceToken> readDevices(String json) {
+    List<String> keys = JsonValues.readList(json);
+    List<DeviceToken> out = new ArrayList<>(keys.size());
+    for (String k : keys) {
+      int colon = k.indexOf(':');
+      out.add(new DeviceToken(Platform.valueOf(k.substring(0, colon)), k.substring(colon + 1)));
+    }
+    return out;
   }
 
   private static Long micros(Instant t) {
@@ -82,7 +108,7 @@ final class Tables {
     Instant sent = rs.wasNull() ? null : EpochMicros.toInstant(sentAt);
     Reminder r = new Reminder(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
         EpochMicros.toInstant(rs.getLong(6)), JsonValues.readMapLazily(rs.getString(7)), EpochMicros.toInstant(rs.getLong(8)),
-        EpochMicros.toInstant(rs.getLong(9)), rs.getInt(10), sent, JsonValues.readList(rs.getString(12)),
+        EpochMicros.toInstant(rs.getLong(9)), rs.getInt(10), sent, readDevices(rs.getString(12)),
         rs.getInt(13));
     String owner = rs.getString(14);
     long lease = rs.getLong(15);

@@ -69,7 +69,7 @@ class H2ClaimsTest {
     }
     try (JdbcStore store = JdbcStore.h2(file)) {
       assertThat(run(store, "u1", state -> state.pending("cart", "u1")).isPresent()).isTrue();
-      assertThat(store.nextFireAt()).isEqualTo(T0);
+      assertThat(store.nextFireAt()).contains(T0);
       assertThat(store.claimDue(T0.plusSeconds(1), Set.of("cart"), 10, LEASE, "A")).containsExactly(r);
     }
   }

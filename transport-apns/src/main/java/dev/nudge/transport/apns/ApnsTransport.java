@@ -172,7 +172,7 @@ public final class ApnsTransport implements Transport {
       // Until one send got through, this is as likely the gateway or the topic as the token:
       // every device of the app would be deactivated by a setting. Keep them, and say why.
       result = new SendResult.Rejected(r.reason() + "; the device is kept until this transport has had a send"
-          + " accepted, since before that a wrong gateway or topic looks the same", false, r.invalidSince());
+          + " accepted, since before that a wrong gateway or topic looks the same", false, r.invalidSince().orElse(null));
     }
     if (result instanceof SendResult.Rejected r && reasonName != null && !ROUTINE.contains(reasonName)) {
       logOnce(reasonName, "APNs refused a notification on " + description + ": " + r.reason()

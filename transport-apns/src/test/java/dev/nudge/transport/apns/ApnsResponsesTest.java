@@ -40,7 +40,7 @@ class ApnsResponsesTest {
     assertThat(rejected(410, "ExpiredToken", t)).isEqualTo(
         new SendResult.Rejected("ExpiredToken (410): the device token has expired", true, t));
     assertThat(rejected(410, "ExpiredToken", null)).isInstanceOfSatisfying(SendResult.Rejected.class,
-        r -> assertThat(r.invalidSinceTime()).isEmpty());
+        r -> assertThat(r.invalidSince()).isEmpty());
   }
 
   @Test
