@@ -15,14 +15,16 @@ import javax.sql.DataSource;
 
 /**
  * The store's schema: DDL resources per dialect ({@code dev/nudge/store/jdbc/<dialect>/V<n>__*.sql},
- * with a {@code ${prefix}} placeholder), applied in order and recorded in
+ * with a {@code ${prefix}} placeholder, and {@code ${no_pad_bin}} for the binary collation that
+ * does not pad on MySQL/MariaDB), applied in order and recorded in
  * {@code <prefix>schema_version}. Migrations run under a lock (an advisory lock on PostgreSQL, a
  * named lock on MySQL/MariaDB, this class's monitor for embedded H2), so instances that start
  * together apply each version once; every statement is also idempotent ({@code IF NOT EXISTS}).
  */
 final class Schema {
   /** Every migration, oldest first; version n is the n-th. */
-  static final List<String> MIGRATIONS = List.of("V1__create.sql", "V2__counters.sql", "V3__due_order.sql");
+  static final List<String> MIGRATIONS = List.of("V1__create.sql", "V2__counters.sql", "V3__due_order.sql",
+      "V4__no_pad.sql");
 
   private Schema() {}
 
@@ -47,7 +49,7 @@ final class Schema {
             for (int v = current + 1; v <= MIGRATIONS.size(); v++) {
               String name = MIGRATIONS.get(v - 1);
               try (Statement s = c.createStatement()) {
-                for (String sql : statements(dialect, name, t.prefix)) {
+                for (String sql : statements(dialect, name, t.prefix, noPadBinary(c))) {
                   s.execute(sql);
                 }
               }
@@ -96,8 +98,24 @@ final class Schema {
     }
   }
 
+  /**
+   * MySQL's and MariaDB's binary collation that compares trailing spaces ({@code utf8mb4_bin}
+   * ignores them): they name it differently.
+   */
+  static String noPadBinary(Connection c) throws SQLException {
+    java.sql.DatabaseMetaData meta = c.getMetaData();
+    boolean mariaDb = meta.getDatabaseProductName().toLowerCase(java.util.Locale.ROOT).contains("mariadb")
+        || meta.getDatabaseProductVersion().toLowerCase(java.util.Locale.ROOT).contains("mariadb");
+    return mariaDb ? "utf8mb4_nopad_bin" : "utf8mb4_0900_bin";
+  }
+
   /** The statements of one migration resource, with the prefix filled in. */
   static List<String> statements(Dialect dialect, String name, String prefix) {
+    return statements(dialect, name, prefix, "utf8mb4_bin");
+  }
+
+  /** The statements of one migration resource, with the prefix and the no-pad collation filled in. */
+  static List<String> statements(Dialect dialect, String name, String prefix, String noPadBin) {
     String path = "/dev/nudge/store/jdbc/" + dialect.folder() + "/" + name;
     String text;
     try (InputStream in = Schema.class.getResourceAsStream(path)) {
@@ -118,7 +136,7 @@ final class Schema {
       current.append(line).append('\n');
       if (trimmed.endsWith(";")) {
         String sql = current.toString().strip();
-        out.add(sql.substring(0, sql.length() - 1).replace("${prefix}", prefix));
+        out.add(sql.substring(0, sql.length() - 1).replace("${prefix}", prefix).replace("${no_pad_bin}", noPadBin));
         current.setLength(0);
       }
     }

@@ -1,0 +1,5 @@
+-- Nudge JDBC store, schema version 4: nothing to change on this database.
+-- Version 4 makes MySQL/MariaDB compare ids and keys without ignoring trailing spaces, as this
+-- database already does ("u1" and "u1 " are two users).
+-- To record it by hand:
+--   INSERT INTO ${prefix}schema_version (version, description, applied_at) VALUES (4, 'no_pad', 0);
