@@ -1,5 +1,6 @@
 /**
  * The default store: {@link dev.nudge.store.memory.InMemoryStore} keeps everything in this
- * process, and is the reference the store contract holds other stores to.
+ * process. The store test kit ({@code nudge-store-tck}) holds it and every other store to the
+ * same tests.
  */
 package dev.nudge.store.memory;

@@ -1,12 +1,12 @@
 package dev.nudge.store.jdbc;
 
 import dev.nudge.spi.NudgeStore;
-import dev.nudge.spi.StoreContract;
+import dev.nudge.store.tck.NudgeStoreTck;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The JDBC store on in-memory H2 against the store contract. */
-class H2StoreContractTest extends StoreContract {
+/** The JDBC store on in-memory H2 against the store test kit. */
+class H2StoreContractTest extends NudgeStoreTck {
   private static final AtomicInteger DATABASES = new AtomicInteger();
 
   private javax.sql.DataSource current;

@@ -1,13 +1,13 @@
 package dev.nudge.store.jdbc;
 
 import dev.nudge.spi.NudgeStore;
-import dev.nudge.spi.StoreContract;
+import dev.nudge.store.tck.NudgeStoreTck;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 
-/** The JDBC store on MariaDB ({@code NUDGE_TEST_MARIADB_URL}) against the store contract. */
-class MariaDbStoreContractTest extends StoreContract {
+/** The JDBC store on MariaDB ({@code NUDGE_TEST_MARIADB_URL}) against the store test kit. */
+class MariaDbStoreContractTest extends NudgeStoreTck {
   private static final String PREFIX = "nt_contract_";
   private static DataSource dataSource;
 

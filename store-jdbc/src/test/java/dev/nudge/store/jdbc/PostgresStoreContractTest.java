@@ -1,13 +1,13 @@
 package dev.nudge.store.jdbc;
 
 import dev.nudge.spi.NudgeStore;
-import dev.nudge.spi.StoreContract;
+import dev.nudge.store.tck.NudgeStoreTck;
 import java.time.Clock;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 
-/** The JDBC store on PostgreSQL ({@code NUDGE_TEST_POSTGRES_URL}) against the store contract. */
-class PostgresStoreContractTest extends StoreContract {
+/** The JDBC store on PostgreSQL ({@code NUDGE_TEST_POSTGRES_URL}) against the store test kit. */
+class PostgresStoreContractTest extends NudgeStoreTck {
   private static final String PREFIX = "nt_contract_";
   private static DataSource dataSource;
 

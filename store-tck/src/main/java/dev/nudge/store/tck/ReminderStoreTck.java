@@ -1,82 +1,140 @@
-package dev.nudge.spi;
+package dev.nudge.store.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.nudge.Device;
 import dev.nudge.Platform;
+import dev.nudge.SuppressionReason;
+import dev.nudge.spi.Counter;
+import dev.nudge.spi.DeviceToken;
+import dev.nudge.spi.Reminder;
+import dev.nudge.spi.ReminderStore;
+import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserState;
 import dev.nudge.testing.TestClock;
 import java.math.BigInteger;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The promises every {@link NudgeStore} keeps, tested through the SPI only. A store module
- * proves itself by extending this class and returning a fresh, empty store from
- * {@link #newStore(Clock)}; the in-memory store is held to the same suite.
+ * The promises of {@link ReminderStore} (see its Javadoc), as tests: units of work, claims and
+ * leases, the due order, counters, send history, event ids, instants and values. A store proves
+ * itself by extending this class and returning a fresh, empty store from
+ * {@link #newReminderStore(Clock)}:
  *
- * <p>Beyond the Javadoc of the SPI, the contract pins down what the engine relies on:
+ * <pre>{@code
+ * class RedisReminderStoreTckTest extends ReminderStoreTck {
+ *   @Override
+ *   protected ReminderStore newReminderStore(Clock clock) {
+ *     redis.flushAll();
+ *     return new RedisReminderStore(redis, clock);
+ *   }
+ *
+ *   @Override
+ *   protected ReminderStore sameDataStore() {
+ *     return new RedisReminderStore(redis, Clock.systemUTC()); // a second instance on the same data
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Every test gets a new store on a {@link TestClock} standing at {@link #T0}, which the test
+ * moves (event ids expire on the store's clock); stores are closed after each test. The tests
+ * need nothing but the SPI and time out after 30 s per unit of work rather than hang.
+ *
+ * <p><b>Skipped tests.</b> The tests of sharing (claims, counters and units of one user across
+ * two store instances on the same data) need {@link #sameDataStore()}; when it returns
+ * {@code null} (the default, right for a store that cannot be shared, such as an in-memory one)
+ * they are skipped with the reason "this store cannot be shared". A store whose test needs a
+ * server may skip its tests itself from the factory, with a JUnit assumption.
+ *
+ * <p>Besides the Javadoc of the SPI, the tests pin down what the engine relies on:
  * <ul>
  *   <li><b>Time</b>: instants are kept to the microsecond at least; a store may truncate finer
- *       digits (the JDBC store keeps epoch microseconds).
- *   <li><b>Values</b>: trigger properties and user attributes come back equal to what was
- *       stored, as the engine normalizes them: strings, {@code Long}, {@code Double} (a whole
- *       double stays a {@code Double}), {@code Boolean}, {@code BigInteger} beyond the long range,
- *       and lists and maps of those.
- *   <li><b>Order</b>: strings order as {@link String#compareTo} for ASCII (due order ties, send
- *       history); event ids are kept for 7 days by default, measured on the store's clock.
+ *       digits.
+ *   <li><b>Values</b>: trigger properties come back equal to what was stored, as the engine
+ *       normalizes them: strings, {@code Long}, {@code Double} (a whole double stays a
+ *       {@code Double}), {@code Boolean}, {@code BigInteger} beyond the long range, and lists
+ *       and maps of those.
+ *   <li><b>Order</b>: {@link ReminderStore#claimDue} and {@link ReminderStore#pendingOf} return
+ *       reminders in exactly {@link Reminder#DUE_ORDER}, strings compared as
+ *       {@link String#compareTo} (a binary collation in SQL) for ASCII: upper case before lower
+ *       case, a prefix before what extends it, a trailing space significant.
+ *   <li><b>Event ids</b> are kept for 7 days by default, measured on the store's clock.
  *   <li><b>Claims</b>: {@link UserState#isClaimedBy} answers whether the owner's claim still
  *       stands: it turns false when the reminder is saved again, deleted, or taken over by
  *       another owner after the lease ran out (a lease that ran out but was not taken over still
  *       counts; the engine then settles it, which is safe because a take-over would have
  *       changed the owner).
  * </ul>
+ *
+ * <p>The tests run one after the other on one instance each (JUnit's default); a subclass must
+ * not run them in parallel on shared data.
  */
-public abstract class StoreContract {
+public abstract class ReminderStoreTck {
   /** Where every test's clock starts. */
   protected static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
 
+  private static final String NOT_SHARED = "this store cannot be shared: sameDataStore() returns no second store on its data";
   private static final Duration LEASE = Duration.ofMinutes(5);
   /** Every campaign id the tests use: claims name the campaigns the claimer knows. */
   private static final Set<String> ALL_CAMPAIGNS = Set.of("cart", "Cart", "winback", "aaa", "zzz", "promo", "cart-abandonment");
 
+  /** The clock of {@link #store}, standing at {@link #T0} when a test starts. */
   protected TestClock clock;
-  protected NudgeStore store;
-  private final List<NudgeStore> opened = new ArrayList<>();
+  /** The store under test: new and empty for each test. */
+  protected ReminderStore store;
+  private final List<ReminderStore> opened = new ArrayList<>();
 
-  /** A fresh, empty store on {@code clock}, with its default settings otherwise. */
-  protected abstract NudgeStore newStore(Clock clock);
+  /**
+   * A new, empty store on {@code clock}, with its default settings otherwise (event ids kept for
+   * 7 days). Called before each test; the store is closed after it.
+   */
+  protected abstract ReminderStore newReminderStore(Clock clock);
+
+  /**
+   * Another store over the same data as the one {@link #newReminderStore} returned last (another
+   * instance sharing its database), or {@code null} when the store cannot be shared: the tests
+   * that need one are then skipped. The default is {@code null}. The kit closes the store after
+   * the test.
+   */
+  protected ReminderStore sameDataStore() {
+    return null;
+  }
 
   @BeforeEach
   void openStore() {
     clock = new TestClock(T0);
-    store = newStore(clock);
+    store = newReminderStore(clock);
     opened.add(store);
   }
 
   @AfterEach
   void closeStores() {
-    for (NudgeStore s : opened) {
+    for (ReminderStore s : opened) {
       s.close();
     }
     opened.clear();
@@ -174,7 +232,7 @@ public abstract class StoreContract {
     for (int i = 0; i < 10; i++) {
       calls.add(store.atomically("u" + (i % 2), state -> state.recordEvent("same", T0)));
     }
-    assertThat(calls.stream().map(StoreContract::join).filter(fresh -> fresh)).hasSize(1);
+    assertThat(calls.stream().map(ReminderStoreTck::join).filter(fresh -> fresh)).hasSize(1);
   }
 
   @Test
@@ -384,8 +442,8 @@ public abstract class StoreContract {
 
   @Test
   void aClaimHoldsForEveryStoreOnTheSameData() {
-    NudgeStore second = sameDataStore();
-    assumeTrue(second != null, "this store cannot be shared: no second store on its data");
+    ReminderStore second = sameDataStore();
+    assumeTrue(second != null, NOT_SHARED);
     opened.add(second);
     Reminder r = reminder("r1", "cart", "u1", "a", T0);
     Reminder other = reminder("r2", "cart", "u2", "b", T0);
@@ -509,7 +567,7 @@ public abstract class StoreContract {
       state.count("cart", 0, Counter.TRIGGERED, 1);
       state.count("cart", 0, Counter.SCHEDULED, 1);
       state.count("cart", 0, Counter.SCHEDULED, 2);
-      state.count("cart", 1, Counter.suppressed(dev.nudge.SuppressionReason.NO_DEVICE), 1);
+      state.count("cart", 1, Counter.suppressed(SuppressionReason.NO_DEVICE), 1);
       state.count("promo", 0, Counter.accepted(Platform.ANDROID), 5);
       return null;
     });
@@ -584,7 +642,7 @@ public abstract class StoreContract {
         }));
       }
       for (Future<List<CompletableFuture<Object>>> f : submitted) {
-        f.get(60, TimeUnit.SECONDS).forEach(StoreContract::join);
+        f.get(60, TimeUnit.SECONDS).forEach(ReminderStoreTck::join);
       }
     } finally {
       pool.shutdownNow();
@@ -598,8 +656,8 @@ public abstract class StoreContract {
   @Test
   void countersAreSharedByEveryStoreOnTheSameData() {
     // A second instance of the same store (same database) sees and adds to the same counters.
-    NudgeStore second = sameDataStore();
-    assumeTrue(second != null, "this store cannot be shared: no second store on its data");
+    ReminderStore second = sameDataStore();
+    assumeTrue(second != null, NOT_SHARED);
     opened.add(second);
     run("u1", state -> {
       state.count("cart", 0, Counter.SENT, 3);
@@ -614,21 +672,6 @@ public abstract class StoreContract {
         .extracting(Counter::value).containsExactly(7L);
   }
 
-  /** The sum of a counter as {@link ReminderStore#counters()} reports it; 0 when absent. */
-  protected long counter(String campaignId, int step, String name) {
-    return store.counters().stream()
-        .filter(c -> c.campaignId().equals(campaignId) && c.step() == step && c.name().equals(name))
-        .mapToLong(Counter::value).sum();
-  }
-
-  /**
-   * Another store over the same data as {@link #store} (another instance sharing its database),
-   * or {@code null} when the store cannot be shared (the tests that need one are then skipped);
-   * the default is {@code null}.
-   */
-  protected NudgeStore sameDataStore() {
-    return null;
-  }
 
   // ------------------------------------------------------------------ send history
 
@@ -708,101 +751,37 @@ public abstract class StoreContract {
     assertThat(this.<Optional<Instant>>run("u1", state -> state.lastSent("cart"))).contains(T0.plusSeconds(100));
   }
 
-  // ------------------------------------------------------------------ devices
-
   @Test
-  void devicesKeepTheirFirstRegistrationOrder() {
-    Device a = Device.of("u1", Platform.IOS, "token-a").locale("fa-IR").zone(ZoneId.of("Asia/Tehran")).build();
-    Device b = Device.of("u1", Platform.ANDROID, "token-b").build();
-    Device c = Device.of("u1", Platform.IOS, "token-c").locale("en").build();
-    store.register(a);
-    store.register(b);
-    store.register(c);
-    assertThat(store.activeDevices("u1")).containsExactly(a, b, c);
-    assertThat(store.activeDevices("u2")).isEmpty();
-
-    Device aAgain = Device.of("u1", Platform.IOS, "token-a").locale("en-US").build();
-    store.register(aAgain);
-    assertThat(store.activeDevices("u1")).as("refreshed in place").containsExactly(aAgain, b, c);
-  }
-
-  @Test
-  void theSameTokenOnAnotherPlatformIsAnotherDevice() {
-    Device ios = Device.of("u1", Platform.IOS, "shared").build();
-    Device android = Device.of("u1", Platform.ANDROID, "shared").build();
-    store.register(ios);
-    store.register(android);
-    assertThat(store.activeDevices("u1")).containsExactly(ios, android);
-    assertThat(store.remove("u1", Platform.ANDROID, "shared")).isTrue();
-    assertThat(store.activeDevices("u1")).containsExactly(ios);
-  }
-
-  @Test
-  void aDeactivatedDeviceIsReturnedOnceAndComesBackInPlaceWhenRegisteredAgain() {
-    Device a = Device.of("u1", Platform.IOS, "token-a").build();
-    Device b = Device.of("u1", Platform.ANDROID, "token-b").locale("de").build();
-    Device c = Device.of("u1", Platform.IOS, "token-c").build();
-    store.register(a);
-    store.register(b);
-    store.register(c);
-    assertThat(store.deactivate(Platform.ANDROID, "token-b")).contains(b);
-    assertThat(store.deactivate(Platform.ANDROID, "token-b")).isEmpty();
-    assertThat(store.deactivate(Platform.IOS, "token-b")).isEmpty();
-    assertThat(store.deactivate(Platform.IOS, "unknown")).isEmpty();
-    assertThat(store.activeDevices("u1")).containsExactly(a, c);
-
-    store.register(b);
-    assertThat(store.activeDevices("u1")).containsExactly(a, b, c);
-  }
-
-  @Test
-  void registeringAKnownTokenForAnotherUserMovesIt() {
-    Device a = Device.of("u1", Platform.IOS, "token-a").build();
-    Device b = Device.of("u1", Platform.IOS, "token-b").build();
-    store.register(a);
-    store.register(b);
-    Device moved = Device.of("u2", Platform.IOS, "token-a").locale("fr").build();
-    store.register(moved);
-    assertThat(store.activeDevices("u1")).containsExactly(b);
-    assertThat(store.activeDevices("u2")).containsExactly(moved);
-    assertThat(store.remove("u1", Platform.IOS, "token-a")).as("no longer u1's").isFalse();
-
-    store.register(a);
-    assertThat(store.activeDevices("u1")).as("a new first registration for u1").containsExactly(b, a);
-    assertThat(store.activeDevices("u2")).isEmpty();
-  }
-
-  @Test
-  void removeDeletesOneDevice() {
-    Device a = Device.of("u1", Platform.IOS, "token-a").build();
-    store.register(a);
-    assertThat(store.remove("u2", Platform.IOS, "token-a")).isFalse();
-    assertThat(store.remove("u1", Platform.IOS, "token-a")).isTrue();
-    assertThat(store.remove("u1", Platform.IOS, "token-a")).isFalse();
-    assertThat(store.activeDevices("u1")).isEmpty();
-    assertThat(store.deactivate(Platform.IOS, "token-a")).isEmpty();
-  }
-
-  // ------------------------------------------------------------------ attributes
-
-  @Test
-  void attributesMergeAndRemove() {
-    assertThat(store.attributes("u1")).isEmpty();
-    store.setAttributes("u1", Map.of("first_name", "Sara", "age", 31L));
-    store.setAttributes("u1", Map.of("age", 32L, "vip", true, "tags", List.of("a", 2L),
-        "address", Map.of("city", "Shiraz", "lat", 29.59)));
-    assertThat(store.attributes("u1")).isEqualTo(Map.of("first_name", "Sara", "age", 32L, "vip", true,
-        "tags", List.of("a", 2L), "address", Map.of("city", "Shiraz", "lat", 29.59)));
-    assertThat(store.attributes("u2")).isEmpty();
-
-    store.removeAttribute("u1", "age");
-    store.removeAttribute("u1", "never-set");
-    store.removeAttribute("u9", "age");
-    assertThat(store.attributes("u1")).containsOnlyKeys("first_name", "vip", "tags", "address");
-    for (String name : List.of("first_name", "vip", "tags", "address")) {
-      store.removeAttribute("u1", name);
-    }
-    assertThat(store.attributes("u1")).isEmpty();
+  void recordingASendAgainReplacesItsRecord() {
+    SendRecord first = new SendRecord("r1", "cart", 0, T0.plusSeconds(10), false);
+    SendRecord other = new SendRecord("r2", "cart", 0, T0.plusSeconds(15), false);
+    run("u1", state -> {
+      state.recordSend(first);
+      state.recordSend(other);
+      return null;
+    });
+    // A resend after a crash records the same reminder again, in a later unit.
+    SendRecord again = new SendRecord("r1", "cart", 1, T0.plusSeconds(20), true);
+    run("u1", state -> {
+      state.recordSend(again);
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.sends()).as("one record per reminder, oldest first").containsExactly(other, again);
+      assertThat(state.lastSent("cart")).contains(T0.plusSeconds(20));
+      return null;
+    });
+    SendRecord earlier = new SendRecord("r1", "cart", 0, T0.plusSeconds(5), false);
+    run("u1", state -> {
+      state.recordSend(earlier);
+      state.recordSend(earlier);
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.sends()).containsExactly(earlier, other);
+      assertThat(state.lastSent("cart")).as("only moves forward").contains(T0.plusSeconds(20));
+      return null;
+    });
   }
 
   // ------------------------------------------------------------------ round trips
@@ -895,7 +874,7 @@ public abstract class StoreContract {
       for (Future<List<CompletableFuture<Boolean>>> f : submitted) {
         all.addAll(f.get(60, TimeUnit.SECONDS));
       }
-      assertThat(all.stream().map(StoreContract::join)).hasSize(threads * perThread * 2).containsOnly(true);
+      assertThat(all.stream().map(ReminderStoreTck::join)).hasSize(threads * perThread * 2).containsOnly(true);
     } finally {
       pool.shutdownNow();
     }
@@ -908,13 +887,13 @@ public abstract class StoreContract {
   void unitsOnOneUserSerializeAcrossStoresOnTheSameData() throws Exception {
     // Two instances deciding for one user at once (a cap, once, cooldown) must not both read the
     // same send history: each unit adds the next send after the ones it sees.
-    NudgeStore second = sameDataStore();
-    assumeTrue(second != null, "this store cannot be shared: no second store on its data");
+    ReminderStore second = sameDataStore();
+    assumeTrue(second != null, NOT_SHARED);
     opened.add(second);
     int perStore = 200;
     List<CompletableFuture<Void>> calls = new ArrayList<>();
     for (int i = 0; i < perStore; i++) {
-      for (NudgeStore s : List.of(store, second)) {
+      for (ReminderStore s : List.of(store, second)) {
         calls.add(s.atomically("u1", state -> {
           int seen = state.sends().size();
           state.recordSend(new SendRecord("send-" + seen, "cart", 0, T0.plusSeconds(seen), false));
@@ -922,7 +901,7 @@ public abstract class StoreContract {
         }));
       }
     }
-    calls.forEach(StoreContract::join);
+    calls.forEach(ReminderStoreTck::join);
     List<SendRecord> sends = run("u1", UserState::sends);
     assertThat(sends).as("no unit saw a history another one had just changed").hasSize(2 * perStore);
     assertThat(sends).extracting(SendRecord::reminderId).doesNotHaveDuplicates();
@@ -938,10 +917,156 @@ public abstract class StoreContract {
         return null;
       }));
     }
-    calls.forEach(StoreContract::join);
+    calls.forEach(ReminderStoreTck::join);
     assertThat(store.size()).isEqualTo(200);
     List<Reminder> claimed = store.claimDue(T0.plusSeconds(1), ALL_CAMPAIGNS, 500, LEASE, "A");
     assertThat(claimed).hasSize(200).isSortedAccordingTo((a, b) -> a.fireAt().compareTo(b.fireAt()));
+  }
+
+  // ------------------------------------------------------------------ due order
+
+  @Test
+  void claimDueAndPendingOfReturnExactlyTheDueOrder() {
+    // What an SQL store's ORDER BY must agree with: String.compareTo on every column, ASCII upper
+    // case before lower case, digits and punctuation by code point, a prefix before what extends it.
+    List<String> campaigns = List.of("cart", "Cart", "CART", "c", "ca", "cart-2", "cart_2", "cart:2", "cart/2",
+        "cart 2", "2cart");
+    List<String> users = List.of("u", "U", "u1", "u10", "u2", "u-1", "u_1", "u:1", "u/1", "u 1", " u", "uA", "ua");
+    List<String> keys = List.of("", "a", "ab", "A", "aB", "b", "B", "a b", "a-b", "a_b", "a:b", "a/b", "0", "10", "9",
+        "~", "!");
+    List<String> idForms = List.of("r%d", "R%d", "r-%d", "r_%d", "r:%d", "r/%d", "r %d", "%d", "~%d");
+    Instant t = T0.plusSeconds(10);
+    List<Instant> fireTimes = List.of(t, t, t, t, t, t.plusNanos(1000), t.plusMillis(1), t.minusSeconds(1));
+    Random random = new Random(20260301);
+    Set<String> slots = new HashSet<>();
+    List<Reminder> saved = new ArrayList<>();
+    while (saved.size() < 200) {
+      String campaign = campaigns.get(random.nextInt(campaigns.size()));
+      String user = users.get(random.nextInt(users.size()));
+      String key = keys.get(random.nextInt(keys.size()));
+      if (slots.add(campaign + "\n" + user + "\n" + key)) { // one pending reminder per campaign, user and key
+        String id = String.format(idForms.get(saved.size() % idForms.size()), saved.size());
+        saved.add(reminder(id, campaign, user, key, fireTimes.get(random.nextInt(fireTimes.size()))));
+      }
+    }
+    saveConcurrently(saved);
+    assertThat(store.size()).isEqualTo(200);
+
+    Instant now = t.plusSeconds(1);
+    for (String campaign : campaigns) {
+      assertThat(store.pendingOf(campaign, now, 1000)).as("pendingOf(%s)", campaign)
+          .containsExactlyElementsOf(inDueOrder(saved, campaign));
+    }
+    assertThat(store.pendingOf("cart", now, 3)).containsExactlyElementsOf(inDueOrder(saved, "cart").subList(0, 3));
+    Set<String> all = Set.copyOf(campaigns);
+    Duration lease = Duration.ofMinutes(1);
+    assertThat(claimInBatches(now, all, 37, lease, "A")).as("claimDue, 37 at a time")
+        .containsExactlyElementsOf(inDueOrder(saved, null));
+
+    // Reminders that tie on everything but their id: a new reminder of a claimed one's campaign,
+    // user and key (a retry still claimed while the next trigger arrives) is saved beside it.
+    List<String> twinForms = List.of("!%s", "%s~", "0%s", "%s-", "Z%s", "%s x", "_%s");
+    List<Reminder> twins = new ArrayList<>();
+    for (int i = 0; i < saved.size(); i += 4) {
+      Reminder r = saved.get(i);
+      String id = String.format(twinForms.get(twins.size() % twinForms.size()), r.id());
+      twins.add(reminder(id, r.campaignId(), r.userId(), r.key(), r.fireAt()));
+    }
+    saveConcurrently(twins);
+    List<Reminder> everything = new ArrayList<>(saved);
+    everything.addAll(twins);
+    assertThat(everything).extracting(Reminder::id).doesNotHaveDuplicates();
+    assertThat(store.size()).isEqualTo(everything.size());
+
+    Instant afterLease = now.plus(lease).plusSeconds(1);
+    for (String campaign : campaigns) {
+      assertThat(store.pendingOf(campaign, afterLease, 1000)).as("pendingOf(%s) after the lease", campaign)
+          .containsExactlyElementsOf(inDueOrder(everything, campaign));
+    }
+    // Which claimable reminders a claim of fewer than all takes first is the store's choice (the
+    // in-memory store takes over expired claims first); what it returns is in due order.
+    List<Reminder> batch = store.claimDue(afterLease, all, 29, lease, "B");
+    assertThat(batch).as("claimDue after the lease, 29").hasSize(29).isSortedAccordingTo(Reminder.DUE_ORDER);
+    List<Reminder> rest = store.claimDue(afterLease, all, 1000, lease, "B");
+    List<Reminder> left = new ArrayList<>(everything);
+    left.removeAll(batch);
+    assertThat(rest).as("claimDue after the lease, the rest").containsExactlyElementsOf(inDueOrder(left, null));
+  }
+
+  @Test
+  void aTrailingSpaceIsSignificantInTheDueOrder() {
+    // A SQL "PAD SPACE" collation compares "k" and "k " as equal: the ids would then decide, and
+    // campaign_id = 'cart' would match "cart " too. (Users: aTrailingSpaceMakesAnotherUser.)
+    Instant t = T0.plusSeconds(10);
+    List<Reminder> saved = List.of(
+        reminder("r1", "cart", "u1", "k  ", t),
+        reminder("r2", "cart", "u1", "k ", t),
+        reminder("r3", "cart", "u1", "k", t),
+        reminder("r4", "cart ", "u1", "k", t),
+        reminder("r5", "cart", "u1", "", t));
+    saveConcurrently(saved);
+    Instant now = t.plusSeconds(1);
+    assertThat(store.pendingOf("cart", now, 10)).as("pendingOf(cart)")
+        .containsExactlyElementsOf(inDueOrder(saved, "cart"));
+    assertThat(store.pendingOf("cart ", now, 10)).as("pendingOf(\"cart \")")
+        .containsExactlyElementsOf(inDueOrder(saved, "cart "));
+    assertThat(store.claimDue(now, Set.of("cart", "cart "), 10, LEASE, "A"))
+        .containsExactlyElementsOf(inDueOrder(saved, null));
+  }
+
+  @Test
+  void aTrailingSpaceMakesAnotherUser() {
+    Reminder mine = reminder("r1", "cart", "u1", "", T0.plusSeconds(10));
+    Reminder theirs = reminder("r2", "cart", "u1 ", "", T0.plusSeconds(20));
+    save(mine, theirs);
+    run("u1 ", state -> {
+      state.recordSend(new SendRecord("s2", "cart", 0, T0, false));
+      return null;
+    });
+    run("u1", state -> {
+      assertThat(state.pending("cart")).containsExactly(mine);
+      assertThat(state.reminder("r2")).isEmpty();
+      assertThat(state.sends()).isEmpty();
+      assertThat(state.lastSent("cart")).isEmpty();
+      return null;
+    });
+    run("u1 ", state -> {
+      assertThat(state.pending("cart")).containsExactly(theirs);
+      assertThat(state.sends()).extracting(SendRecord::reminderId).containsExactly("s2");
+      return null;
+    });
+  }
+
+  /** The reminders of one campaign (all when {@code null}) in {@link Reminder#DUE_ORDER}. */
+  private static List<Reminder> inDueOrder(List<Reminder> reminders, String campaignId) {
+    return reminders.stream().filter(r -> campaignId == null || r.campaignId().equals(campaignId))
+        .sorted(Reminder.DUE_ORDER).collect(Collectors.toList());
+  }
+
+  /** Claims everything due, {@code max} at a time, in the order claimed. */
+  private List<Reminder> claimInBatches(Instant before, Set<String> campaignIds, int max, Duration lease, String owner) {
+    List<Reminder> claimed = new ArrayList<>();
+    for (int batch = 0; batch < 1000; batch++) {
+      List<Reminder> next = store.claimDue(before, campaignIds, max, lease, owner);
+      assertThat(next).hasSizeLessThanOrEqualTo(max);
+      if (next.isEmpty()) {
+        return claimed;
+      }
+      claimed.addAll(next);
+    }
+    throw new AssertionError("claimDue never ran out of reminders (claimed " + claimed.size() + ")");
+  }
+
+  /** Saves reminders, each in its own unit of its user, all submitted before any is awaited. */
+  private void saveConcurrently(List<Reminder> reminders) {
+    List<CompletableFuture<Object>> calls = new ArrayList<>();
+    for (Reminder r : reminders) {
+      calls.add(store.atomically(r.userId(), state -> {
+        state.save(r);
+        return null;
+      }));
+    }
+    calls.forEach(ReminderStoreTck::join);
   }
 
   // ------------------------------------------------------------------ helpers
@@ -967,16 +1092,23 @@ public abstract class StoreContract {
     return join(store.atomically(userId, work));
   }
 
+  /** The sum of a counter as {@link ReminderStore#counters()} reports it; 0 when absent. */
+  protected long counter(String campaignId, int step, String name) {
+    return store.counters().stream()
+        .filter(c -> c.campaignId().equals(campaignId) && c.step() == step && c.name().equals(name))
+        .mapToLong(Counter::value).sum();
+  }
+
   /** Waits up to 30 s for a store future; failures come out as {@link CompletionException}. */
   protected static <T> T join(CompletableFuture<T> f) {
     try {
       return f.get(30, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
+    } catch (ExecutionException e) {
       throw new CompletionException(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
-    } catch (java.util.concurrent.TimeoutException e) {
+    } catch (TimeoutException e) {
       throw new IllegalStateException("the store did not complete a unit of work within 30 s", e);
     }
   }
