@@ -64,10 +64,20 @@ enum HostDatabases {
   /** Closes the pool (and an H2 database with it). */
   static void close(DataSource ds) {
     if (ds instanceof JdbcConnectionPool p) {
-      execute(p, "SHUTDOWN");
+      if (isH2(p)) {
+        execute(p, "SHUTDOWN");
+      }
       p.dispose();
     } else if (ds instanceof MariaDbPoolDataSource m) {
       m.close();
+    }
+  }
+
+  private static boolean isH2(DataSource ds) {
+    try (Connection c = ds.getConnection()) {
+      return c.getMetaData().getDatabaseProductName().equals("H2");
+    } catch (SQLException e) {
+      return false;
     }
   }
 
