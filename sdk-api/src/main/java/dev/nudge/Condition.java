@@ -1,6 +1,7 @@
 package dev.nudge;
 
 import dev.nudge.internal.Checks;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Objects;
 
@@ -106,8 +107,8 @@ public final class Condition {
   }
 
   /**
-   * The operand: a string, a {@code Long} or {@code Double}, a boolean, or for {@code IN} an
-   * unmodifiable list of those.
+   * The operand: a string, a {@code Long} (a {@code BigInteger} beyond the long range) or
+   * {@code Double}, a boolean, or for {@code IN} an unmodifiable list of those.
    */
   public Object operand() {
     return operand;
@@ -150,6 +151,10 @@ public final class Condition {
     }
     if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
       return ((Number) v).longValue();
+    }
+    if (v instanceof BigInteger i) {
+      // As an event property keeps it: a double would lose the digits of a 20-digit id.
+      return i.bitLength() < 64 ? (Object) i.longValue() : i;
     }
     if (v instanceof Number n) {
       double d = n.doubleValue();

@@ -19,6 +19,7 @@ package dev.nudge.benchmarks;
 import dev.nudge.CampaignSet;
 import dev.nudge.CampaignStats;
 import dev.nudge.StepStats;
+import dev.nudge.examples.SimulateOutput;
 import dev.nudge.json.Campaigns;
 import dev.nudge.simulate.SimulationRun;
 import java.io.BufferedWriter;
@@ -105,7 +106,7 @@ public final class SimulateBench {
       result = SimulationRun.of(campaigns)
           .onOutcome(r -> {
             try {
-              w.write(SimulationRun.outcomeJson(r));
+              w.write(SimulateOutput.outcomeJson(r));
               w.write('\n');
             } catch (IOException e) {
               throw new UncheckedIOException(e);

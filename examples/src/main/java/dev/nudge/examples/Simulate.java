@@ -89,7 +89,7 @@ public final class Simulate {
           .until(o.until)
           .onOutcome(report -> {
             try {
-              out.write(SimulationRun.outcomeJson(report));
+              out.write(SimulateOutput.outcomeJson(report));
               out.write('\n');
             } catch (IOException e) {
               throw new UncheckedIOException(e);
@@ -120,7 +120,7 @@ public final class Simulate {
     }
     if (o.stats != null) {
       try {
-        Files.writeString(o.stats, SimulationRun.statsJson(result, campaigns) + "\n", StandardCharsets.UTF_8);
+        Files.writeString(o.stats, SimulateOutput.statsJson(result, campaigns) + "\n", StandardCharsets.UTF_8);
       } catch (IOException e) {
         stderr.println("simulate: cannot write " + o.stats + ": " + e.getMessage());
         return 1;

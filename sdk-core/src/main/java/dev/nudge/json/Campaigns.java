@@ -1,14 +1,5 @@
 package dev.nudge.json;
 
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonNull;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonPrimitive;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import dev.nudge.Campaign;
 import dev.nudge.CampaignSet;
 import dev.nudge.Condition;
@@ -22,8 +13,7 @@ import dev.nudge.QuietHours;
 import dev.nudge.Reentry;
 import dev.nudge.Step;
 import dev.nudge.internal.Checks;
-import dev.nudge.internal.JsonNumbers;
-import java.io.IOException;
+import dev.nudge.internal.Json;
 import java.io.Reader;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
@@ -31,6 +21,7 @@ import java.time.Duration;
 import java.time.LocalTime;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -88,24 +79,24 @@ public final class Campaigns {
    * @throws UncheckedIOException when the reader fails
    */
   public static CampaignSet fromJson(Reader json) {
-    JsonElement root = parse(json);
+    Object root = Json.read(json);
     At at = At.ROOT;
-    JsonObject file = object(root, at, FILE_FIELDS);
+    Map<String, Object> file = object(root, at, FILE_FIELDS);
     FrequencyCap global = null;
-    JsonElement settings = field(file, "settings");
+    Object settings = field(file, "settings");
     if (settings != null) {
       At s = at.field("settings");
-      JsonObject o = object(settings, s, SETTINGS_FIELDS);
-      JsonElement cap = field(o, "globalFrequencyCap");
+      Map<String, Object> o = object(settings, s, SETTINGS_FIELDS);
+      Object cap = field(o, "globalFrequencyCap");
       if (cap != null) {
         global = cap(cap, s.field("globalFrequencyCap"));
       }
     }
-    JsonElement list = field(file, "campaigns");
+    Object list = field(file, "campaigns");
     if (list == null) {
       throw at.error("\"campaigns\" is required; give a list of campaigns (it may be empty)");
     }
-    JsonArray array = array(list, at.field("campaigns"));
+    List<Object> array = array(list, at.field("campaigns"));
     List<Campaign> campaigns = new ArrayList<>(array.size());
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < array.size(); i++) {
@@ -137,7 +128,7 @@ public final class Campaigns {
    * @throws IllegalArgumentException naming the campaign, the JSON path and the problem
    */
   public static Campaign campaignFromJson(String json) {
-    return campaign(parse(new StringReader(requireJson(json))), At.ROOT);
+    return campaign(Json.read(requireJson(json)), At.ROOT);
   }
 
   private static String requireJson(String json) {
@@ -147,37 +138,37 @@ public final class Campaigns {
     return json;
   }
 
-  private static Campaign campaign(JsonElement e, At at) {
+  private static Campaign campaign(Object e, At at) {
     // Name the campaign in every error, as soon as its id is known.
-    if (e instanceof JsonObject o && o.get("id") instanceof JsonPrimitive p && p.isString()) {
-      at = at.named(p.getAsString());
+    if (e instanceof Map<?, ?> o && o.get("id") instanceof String id) {
+      at = at.named(id);
     }
-    JsonObject o = object(e, at, CAMPAIGN_FIELDS);
+    Map<String, Object> o = object(e, at, CAMPAIGN_FIELDS);
     String id = requiredString(o, "id", at);
     Campaign.Builder b = Campaign.named(id);
-    JsonElement triggerElement = field(o, "trigger");
+    Object triggerElement = field(o, "trigger");
     if (triggerElement == null) {
       throw at.error("\"trigger\" is required; give {\"event\": \"cart_add\"} (or \"*\" for any event)");
     }
     At t = at.field("trigger");
-    JsonObject trigger = object(triggerElement, t, TRIGGER_FIELDS);
+    Map<String, Object> trigger = object(triggerElement, t, TRIGGER_FIELDS);
     String event = requiredString(trigger, "event", t);
     guard(t.field("event"), () -> b.triggeredBy(event));
-    JsonElement where = field(trigger, "where");
+    Object where = field(trigger, "where");
     if (where != null) {
       for (Condition c : conditions(where, t.field("where"))) {
         b.where(c);
       }
     }
-    JsonElement audience = field(o, "audience");
+    Object audience = field(o, "audience");
     if (audience != null) {
       for (Condition c : conditions(audience, at.field("audience"))) {
         b.audience(c);
       }
     }
-    JsonElement stops = field(o, "stopEvents");
+    Object stops = field(o, "stopEvents");
     if (stops != null) {
-      JsonArray a = array(stops, at.field("stopEvents"));
+      List<Object> a = array(stops, at.field("stopEvents"));
       for (int i = 0; i < a.size(); i++) {
         At s = at.field("stopEvents").index(i);
         String name = string(a.get(i), s);
@@ -188,24 +179,24 @@ public final class Campaigns {
     if (correlateBy != null) {
       guard(at.field("correlateBy"), () -> b.correlatedBy(correlateBy));
     }
-    JsonElement reentry = field(o, "reentry");
+    Object reentry = field(o, "reentry");
     if (reentry != null) {
       b.reentry(enumValue(reentry, at.field("reentry"), Reentry.class));
     }
-    JsonElement once = field(o, "once");
+    Object once = field(o, "once");
     if (once != null) {
       b.once(bool(once, at.field("once")));
     }
-    JsonElement cooldown = field(o, "cooldown");
+    Object cooldown = field(o, "cooldown");
     if (cooldown != null) {
       Duration d = duration(cooldown, at.field("cooldown"));
       guard(at.field("cooldown"), () -> b.cooldown(d));
     }
-    JsonElement stepsElement = field(o, "steps");
+    Object stepsElement = field(o, "steps");
     if (stepsElement == null) {
       throw at.error("\"steps\" is required; give at least one {\"delay\": \"PT2H\", \"message\": {...}}");
     }
-    JsonArray steps = array(stepsElement, at.field("steps"));
+    List<Object> steps = array(stepsElement, at.field("steps"));
     if (steps.isEmpty()) {
       throw at.field("steps").error("no steps; give at least one {\"delay\": \"PT2H\", \"message\": {...}}");
     }
@@ -213,14 +204,14 @@ public final class Campaigns {
       Step step = step(steps.get(i), at.field("steps").index(i));
       b.step(step.delay(), step.message());
     }
-    JsonElement policy = field(o, "policy");
+    Object policy = field(o, "policy");
     if (policy != null) {
       b.policy(policy(policy, at.field("policy")));
     }
-    JsonElement goal = field(o, "goal");
+    Object goal = field(o, "goal");
     if (goal != null) {
       At g = at.field("goal");
-      JsonObject go = object(goal, g, GOAL_FIELDS);
+      Map<String, Object> go = object(goal, g, GOAL_FIELDS);
       String goalEvent = requiredString(go, "event", g);
       Duration within = requiredDuration(go, "within", g);
       guard(g, () -> b.goal(goalEvent, within));
@@ -230,11 +221,11 @@ public final class Campaigns {
     return built[0];
   }
 
-  private static Step step(JsonElement e, At at) {
-    JsonObject o = object(e, at, STEP_FIELDS);
-    JsonElement delayElement = field(o, "delay");
+  private static Step step(Object e, At at) {
+    Map<String, Object> o = object(e, at, STEP_FIELDS);
+    Object delayElement = field(o, "delay");
     Duration delay = delayElement == null ? Duration.ZERO : duration(delayElement, at.field("delay"));
-    JsonElement message = field(o, "message");
+    Object message = field(o, "message");
     if (message == null) {
       throw at.error("\"message\" is required; give {\"title\": \"...\", \"body\": \"...\"}");
     }
@@ -244,9 +235,9 @@ public final class Campaigns {
     return step[0];
   }
 
-  private static Message message(JsonElement e, At at, boolean variant) {
-    JsonObject o = object(e, at, variant ? VARIANT_FIELDS : MESSAGE_FIELDS);
-    JsonElement dataOnlyField = variant ? null : field(o, "dataOnly");
+  private static Message message(Object e, At at, boolean variant) {
+    Map<String, Object> o = object(e, at, variant ? VARIANT_FIELDS : MESSAGE_FIELDS);
+    Object dataOnlyField = variant ? null : field(o, "dataOnly");
     boolean dataOnly = dataOnlyField != null && bool(dataOnlyField, at.field("dataOnly"));
     Message.Builder b = dataOnly ? Message.dataOnly() : Message.builder();
     String title = variant || dataOnly ? optionalString(o, "title", at) : requiredString(o, "title", at);
@@ -259,7 +250,7 @@ public final class Campaigns {
     guard(at.field("threadId"), () -> b.threadId(threadId));
     String channel = optionalString(o, "channel", at);
     guard(at.field("channel"), () -> b.channel(channel));
-    JsonElement level = field(o, "interruptionLevel");
+    Object level = field(o, "interruptionLevel");
     if (level != null) {
       b.interruptionLevel(enumValue(level, at.field("interruptionLevel"), InterruptionLevel.class));
     }
@@ -271,11 +262,11 @@ public final class Campaigns {
     if (image != null) {
       b.image(image);
     }
-    JsonElement data = field(o, "data");
+    Object data = field(o, "data");
     if (data != null) {
       At d = at.field("data");
-      JsonObject dataObject = object(data, d, null);
-      for (Map.Entry<String, JsonElement> entry : dataObject.entrySet()) {
+      Map<String, Object> dataObject = object(data, d, null);
+      for (Map.Entry<String, Object> entry : dataObject.entrySet()) {
         At k = d.field(entry.getKey());
         String value = string(entry.getValue(), k);
         guard(k, () -> b.data(entry.getKey(), value));
@@ -285,7 +276,7 @@ public final class Campaigns {
     if (sound != null) {
       b.sound(sound);
     }
-    JsonElement badge = field(o, "badge");
+    Object badge = field(o, "badge");
     if (badge != null) {
       int n = integer(badge, at.field("badge"));
       guard(at.field("badge"), () -> b.badge(n));
@@ -294,19 +285,19 @@ public final class Campaigns {
     if (collapseKey != null) {
       guard(at.field("collapseKey"), () -> b.collapseKey(collapseKey));
     }
-    JsonElement ttl = field(o, "ttl");
+    Object ttl = field(o, "ttl");
     if (ttl != null) {
       Duration d = duration(ttl, at.field("ttl"));
       guard(at.field("ttl"), () -> b.ttl(d));
     }
-    JsonElement priority = field(o, "priority");
+    Object priority = field(o, "priority");
     if (priority != null) {
       b.priority(enumValue(priority, at.field("priority"), Priority.class));
     }
-    JsonElement locales = field(o, "locales");
+    Object locales = field(o, "locales");
     if (locales != null) {
       At l = at.field("locales");
-      for (Map.Entry<String, JsonElement> entry : object(locales, l, null).entrySet()) {
+      for (Map.Entry<String, Object> entry : object(locales, l, null).entrySet()) {
         At tag = l.field(entry.getKey());
         Message v = message(entry.getValue(), tag, true);
         guard(tag, () -> b.locale(entry.getKey(), v));
@@ -317,25 +308,25 @@ public final class Campaigns {
     return built[0];
   }
 
-  private static DeliveryPolicy policy(JsonElement e, At at) {
-    JsonObject o = object(e, at, POLICY_FIELDS);
+  private static DeliveryPolicy policy(Object e, At at) {
+    Map<String, Object> o = object(e, at, POLICY_FIELDS);
     DeliveryPolicy.Builder b = DeliveryPolicy.builder();
-    JsonElement quiet = field(o, "quietHours");
+    Object quiet = field(o, "quietHours");
     if (quiet != null) {
       At q = at.field("quietHours");
-      JsonObject qo = object(quiet, q, QUIET_FIELDS);
+      Map<String, Object> qo = object(quiet, q, QUIET_FIELDS);
       LocalTime start = requiredTime(qo, "start", q);
       LocalTime end = requiredTime(qo, "end", q);
       QuietHours[] window = new QuietHours[1];
       guard(q, () -> window[0] = new QuietHours(start, end));
       b.quietHours(window[0]);
     }
-    JsonElement cap = field(o, "frequencyCap");
+    Object cap = field(o, "frequencyCap");
     if (cap != null) {
       FrequencyCap c = cap(cap, at.field("frequencyCap"));
       b.frequencyCap(c.max(), c.per());
     }
-    JsonElement expire = field(o, "expireAfter");
+    Object expire = field(o, "expireAfter");
     if (expire != null) {
       Duration d = duration(expire, at.field("expireAfter"));
       guard(at.field("expireAfter"), () -> b.expireAfter(d));
@@ -343,9 +334,9 @@ public final class Campaigns {
     return b.build();
   }
 
-  private static FrequencyCap cap(JsonElement e, At at) {
-    JsonObject o = object(e, at, CAP_FIELDS);
-    JsonElement maxElement = field(o, "max");
+  private static FrequencyCap cap(Object e, At at) {
+    Map<String, Object> o = object(e, at, CAP_FIELDS);
+    Object maxElement = field(o, "max");
     if (maxElement == null) {
       throw at.error("\"max\" is required; give the most sends allowed in the window, e.g. 2");
     }
@@ -357,10 +348,9 @@ public final class Campaigns {
   }
 
   /** {@code {"total": {"gte": 50}, "channel": "app"}}, or a list of such objects. */
-  private static List<Condition> conditions(JsonElement e, At at) {
+  private static List<Condition> conditions(Object e, At at) {
     List<Condition> out = new ArrayList<>();
-    if (e.isJsonArray()) {
-      JsonArray groups = e.getAsJsonArray();
+    if (e instanceof List<?> groups) {
       for (int i = 0; i < groups.size(); i++) {
         out.addAll(conditionObject(groups.get(i), at.index(i)));
       }
@@ -369,25 +359,24 @@ public final class Campaigns {
     return conditionObject(e, at);
   }
 
-  private static List<Condition> conditionObject(JsonElement e, At at) {
+  private static List<Condition> conditionObject(Object e, At at) {
     List<Condition> out = new ArrayList<>();
-    for (Map.Entry<String, JsonElement> entry : object(e, at, null).entrySet()) {
+    for (Map.Entry<String, Object> entry : object(e, at, null).entrySet()) {
       String field = entry.getKey();
       At f = at.field(field);
-      JsonElement spec = entry.getValue();
-      if (spec.isJsonObject()) {
-        JsonObject ops = spec.getAsJsonObject();
+      Object spec = entry.getValue();
+      if (spec instanceof Map<?, ?> ops) {
         if (ops.isEmpty()) {
           throw f.error("no operator; give a value to compare with, or {\"gte\": 50}-style operators ("
               + operatorNames() + ")");
         }
-        for (Map.Entry<String, JsonElement> op : ops.entrySet()) {
-          At o = f.field(op.getKey());
-          Condition.Operator operator = operator(op.getKey(), o);
+        for (Map.Entry<?, ?> op : ops.entrySet()) {
+          At o = f.field((String) op.getKey());
+          Condition.Operator operator = operator((String) op.getKey(), o);
           Object operand = operand(op.getValue(), o, operator);
           guard(o, () -> out.add(Condition.of(field, operator, operand)));
         }
-      } else if (spec.isJsonArray()) {
+      } else if (spec instanceof List) {
         throw f.error("a bare list is ambiguous; write {\"in\": " + describe(spec) + "} for one of several values");
       } else {
         Object operand = scalar(spec, f);
@@ -407,52 +396,45 @@ public final class Campaigns {
         + suggestion(name, operatorSet()));
   }
 
-  private static Object operand(JsonElement e, At at, Condition.Operator op) {
+  private static Object operand(Object e, At at, Condition.Operator op) {
     if (op == Condition.Operator.IN) {
-      if (!e.isJsonArray()) {
+      if (!(e instanceof List<?> a)) {
         throw at.error("\"in\" needs a list of values, e.g. [\"IR\", \"TR\"], was " + describe(e));
       }
       List<Object> values = new ArrayList<>();
-      JsonArray a = e.getAsJsonArray();
       for (int i = 0; i < a.size(); i++) {
         values.add(scalar(a.get(i), at.index(i)));
       }
       return values;
     }
     if (op == Condition.Operator.EXISTS) {
-      if (!(e instanceof JsonPrimitive p && p.isBoolean())) {
+      if (!(e instanceof Boolean b)) {
         throw at.error("\"exists\" needs true or false, was " + describe(e));
       }
-      return p.getAsBoolean();
+      return b;
     }
     return scalar(e, at);
   }
 
-  private static Object scalar(JsonElement e, At at) {
-    if (e instanceof JsonPrimitive p) {
-      if (p.isString()) {
-        return p.getAsString();
-      }
-      if (p.isBoolean()) {
-        return p.getAsBoolean();
-      }
-      return p.getAsNumber(); // Long or Double, as parsed
+  private static Object scalar(Object e, At at) {
+    if (e instanceof String || e instanceof Boolean || e instanceof Number) {
+      return e; // a number as Json read it: Long, BigInteger or Double
     }
     throw at.error("expected a string, number or boolean, was " + describe(e));
   }
 
   // ------------------------------------------------------------------ typed fields
 
-  private static JsonElement field(JsonObject o, String name) {
-    JsonElement e = o.get(name);
-    return e == null || e.isJsonNull() ? null : e;
+  private static Object field(Map<String, Object> o, String name) {
+    return o.get(name); // null when absent or JSON null
   }
 
-  private static JsonObject object(JsonElement e, At at, Set<String> allowed) {
-    if (!e.isJsonObject()) {
+  private static Map<String, Object> object(Object e, At at, Set<String> allowed) {
+    if (!(e instanceof Map<?, ?> map)) {
       throw at.error("expected an object {...}, was " + describe(e));
     }
-    JsonObject o = e.getAsJsonObject();
+    @SuppressWarnings("unchecked") // as Json reads it: string keys
+    Map<String, Object> o = (Map<String, Object>) map;
     if (allowed != null) {
       for (String key : o.keySet()) {
         if (!allowed.contains(key)) {
@@ -464,92 +446,93 @@ public final class Campaigns {
     return o;
   }
 
-  private static JsonArray array(JsonElement e, At at) {
-    if (!e.isJsonArray()) {
+  private static List<Object> array(Object e, At at) {
+    if (!(e instanceof List<?> list)) {
       throw at.error("expected a list [...], was " + describe(e));
     }
-    return e.getAsJsonArray();
+    @SuppressWarnings("unchecked")
+    List<Object> items = (List<Object>) list;
+    return items;
   }
 
-  private static String string(JsonElement e, At at) {
-    if (e instanceof JsonPrimitive p && p.isString()) {
-      return p.getAsString();
+  private static String string(Object e, At at) {
+    if (e instanceof String s) {
+      return s;
     }
     throw at.error("expected a string, was " + describe(e));
   }
 
-  private static String optionalString(JsonObject o, String name, At at) {
-    JsonElement e = field(o, name);
+  private static String optionalString(Map<String, Object> o, String name, At at) {
+    Object e = field(o, name);
     return e == null ? null : string(e, at.field(name));
   }
 
-  private static String requiredString(JsonObject o, String name, At at) {
-    JsonElement e = field(o, name);
+  private static String requiredString(Map<String, Object> o, String name, At at) {
+    Object e = field(o, name);
     if (e == null) {
       throw at.error("\"" + name + "\" is required");
     }
     return string(e, at.field(name));
   }
 
-  private static boolean bool(JsonElement e, At at) {
-    if (e instanceof JsonPrimitive p && p.isBoolean()) {
-      return p.getAsBoolean();
+  private static boolean bool(Object e, At at) {
+    if (e instanceof Boolean b) {
+      return b;
     }
     throw at.error("expected true or false, was " + describe(e));
   }
 
-  private static int integer(JsonElement e, At at) {
-    if (e instanceof JsonPrimitive p && p.isNumber() && p.getAsNumber() instanceof Long n
-        && n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
+  private static int integer(Object e, At at) {
+    if (e instanceof Long n && n >= Integer.MIN_VALUE && n <= Integer.MAX_VALUE) {
       return n.intValue();
     }
     throw at.error("expected a whole number, was " + describe(e));
   }
 
-  private static Duration duration(JsonElement e, At at) {
-    if (!(e instanceof JsonPrimitive p && p.isString())) {
+  private static Duration duration(Object e, At at) {
+    if (!(e instanceof String text)) {
       throw at.error("expected an ISO-8601 duration string such as \"PT2H\" or \"P7D\", was " + describe(e));
     }
     try {
-      return Checks.duration(at.name(), p.getAsString());
+      return Checks.duration(at.name(), text);
     } catch (IllegalArgumentException x) {
       throw at.error(x.getMessage(), x);
     }
   }
 
-  private static Duration requiredDuration(JsonObject o, String name, At at) {
-    JsonElement e = field(o, name);
+  private static Duration requiredDuration(Map<String, Object> o, String name, At at) {
+    Object e = field(o, name);
     if (e == null) {
       throw at.error("\"" + name + "\" is required; give an ISO-8601 duration such as \"P1D\"");
     }
     return duration(e, at.field(name));
   }
 
-  private static LocalTime requiredTime(JsonObject o, String name, At at) {
-    JsonElement e = field(o, name);
+  private static LocalTime requiredTime(Map<String, Object> o, String name, At at) {
+    Object e = field(o, name);
     if (e == null) {
       throw at.error("\"" + name + "\" is required; give a time of day such as \"22:00\"");
     }
     At f = at.field(name);
-    if (!(e instanceof JsonPrimitive p && p.isString())) {
+    if (!(e instanceof String text)) {
       throw f.error("expected a time of day string such as \"22:00\", was " + describe(e));
     }
     try {
-      return Checks.timeOfDay("quietHours " + name, p.getAsString());
+      return Checks.timeOfDay("quietHours " + name, text);
     } catch (IllegalArgumentException x) {
       throw f.error(x.getMessage(), x);
     }
   }
 
-  private static <E extends Enum<E>> E enumValue(JsonElement e, At at, Class<E> type) {
+  private static <E extends Enum<E>> E enumValue(Object e, At at, Class<E> type) {
     E[] values = type.getEnumConstants();
     List<String> names = new ArrayList<>();
     for (E v : values) {
       names.add(v.name());
     }
-    if (e instanceof JsonPrimitive p && p.isString()) {
+    if (e instanceof String text) {
       for (E v : values) {
-        if (v.name().equalsIgnoreCase(p.getAsString())) {
+        if (v.name().equalsIgnoreCase(text)) {
           return v;
         }
       }
@@ -566,89 +549,6 @@ public final class Campaigns {
     }
   }
 
-  // ------------------------------------------------------------------ parsing
-
-  /**
-   * Parses strictly into a tree: numbers become {@code Long} when whole (and in range) and
-   * {@code Double} otherwise, and a field given twice in one object is an error (the second
-   * would otherwise silently win).
-   */
-  private static JsonElement parse(Reader json) {
-    JsonReader in = new JsonReader(json);
-    in.setStrictness(Strictness.STRICT);
-    try {
-      JsonElement root = read(in);
-      if (in.peek() != JsonToken.END_DOCUMENT) {
-        throw new IllegalArgumentException("not valid JSON: text after the end of the document at "
-            + jsonPath(in.getPath()));
-      }
-      return root;
-    } catch (NumberFormatException | IllegalStateException e) {
-      throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()), e);
-    } catch (com.google.gson.stream.MalformedJsonException | java.io.EOFException e) {
-      throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()), e);
-    } catch (IOException e) {
-      throw new UncheckedIOException("reading campaigns failed", e);
-    }
-  }
-
-  private static JsonElement read(JsonReader in) throws IOException {
-    switch (in.peek()) {
-      case BEGIN_OBJECT -> {
-        JsonObject o = new JsonObject();
-        in.beginObject();
-        while (in.hasNext()) {
-          String name = in.nextName();
-          if (o.has(name)) {
-            throw new IllegalArgumentException("at " + jsonPath(in.getPath()) + ": field \"" + name
-                + "\" is given twice; give it once");
-          }
-          o.add(name, read(in));
-        }
-        in.endObject();
-        return o;
-      }
-      case BEGIN_ARRAY -> {
-        JsonArray a = new JsonArray();
-        in.beginArray();
-        while (in.hasNext()) {
-          a.add(read(in));
-        }
-        in.endArray();
-        return a;
-      }
-      case STRING -> {
-        return new JsonPrimitive(in.nextString());
-      }
-      case NUMBER -> {
-        return new JsonPrimitive(JsonNumbers.of(in.nextString()));
-      }
-      case BOOLEAN -> {
-        return new JsonPrimitive(in.nextBoolean());
-      }
-      case NULL -> {
-        in.nextNull();
-        return JsonNull.INSTANCE;
-      }
-      default -> throw new IllegalArgumentException("not valid JSON: unexpected " + in.peek() + " at "
-          + jsonPath(in.getPath()));
-    }
-  }
-
-  /** Gson's message without its trailing link to the troubleshooting guide. */
-  private static String firstLine(String message) {
-    if (message == null) {
-      return "unreadable";
-    }
-    int nl = message.indexOf('\n');
-    return nl < 0 ? message : message.substring(0, nl);
-  }
-
-  private static String jsonPath(String gsonPath) {
-    String p = gsonPath.startsWith("$.") ? gsonPath.substring(2) : gsonPath.substring(1);
-    return p.isEmpty() ? "$" : p;
-  }
-
   // ================================================================== writing
 
   /** Writes a campaigns file, pretty-printed; {@link #fromJson(String)} reads it back equal. */
@@ -656,18 +556,16 @@ public final class Campaigns {
     if (set == null) {
       throw new IllegalArgumentException("campaign set is required");
     }
-    JsonObject file = new JsonObject();
+    Map<String, Object> file = new LinkedHashMap<>();
     if (set.globalFrequencyCap() != null) {
-      JsonObject settings = new JsonObject();
-      settings.add("globalFrequencyCap", capJson(set.globalFrequencyCap()));
-      file.add("settings", settings);
+      file.put("settings", Map.of("globalFrequencyCap", capJson(set.globalFrequencyCap())));
     }
-    JsonArray campaigns = new JsonArray();
+    List<Object> campaigns = new ArrayList<>();
     for (Campaign c : set.campaigns()) {
       campaigns.add(campaignJson(c));
     }
-    file.add("campaigns", campaigns);
-    return pretty(file);
+    file.put("campaigns", campaigns);
+    return Json.writeIndented(file);
   }
 
   /** Writes one campaign object, pretty-printed; {@link #campaignFromJson} reads it back equal. */
@@ -675,72 +573,66 @@ public final class Campaigns {
     if (campaign == null) {
       throw new IllegalArgumentException("campaign is required");
     }
-    return pretty(campaignJson(campaign));
+    return Json.writeIndented(campaignJson(campaign));
   }
 
-  private static String pretty(JsonElement e) {
-    return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(e);
-  }
-
-  private static JsonObject campaignJson(Campaign c) {
-    JsonObject o = new JsonObject();
-    o.addProperty("id", c.id());
-    JsonObject trigger = new JsonObject();
-    trigger.addProperty("event", c.trigger());
+  private static Map<String, Object> campaignJson(Campaign c) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", c.id());
+    Map<String, Object> trigger = new LinkedHashMap<>();
+    trigger.put("event", c.trigger());
     if (!c.where().isEmpty()) {
-      trigger.add("where", conditionsJson(c.where()));
+      trigger.put("where", conditionsJson(c.where()));
     }
-    o.add("trigger", trigger);
+    o.put("trigger", trigger);
     if (!c.audience().isEmpty()) {
-      o.add("audience", conditionsJson(c.audience()));
+      o.put("audience", conditionsJson(c.audience()));
     }
     if (!c.stopEvents().isEmpty()) {
-      JsonArray stops = new JsonArray();
-      c.stopEvents().forEach(stops::add);
-      o.add("stopEvents", stops);
+      o.put("stopEvents", List.copyOf(c.stopEvents()));
     }
-    c.correlateBy().ifPresent(p -> o.addProperty("correlateBy", p));
+    c.correlateBy().ifPresent(p -> o.put("correlateBy", p));
     if (c.reentry() != Reentry.RESTART) {
-      o.addProperty("reentry", c.reentry().name());
+      o.put("reentry", c.reentry().name());
     }
     if (c.once()) {
-      o.addProperty("once", true);
+      o.put("once", true);
     }
-    c.cooldown().ifPresent(d -> o.addProperty("cooldown", d.toString()));
-    JsonArray steps = new JsonArray();
+    c.cooldown().ifPresent(d -> o.put("cooldown", d.toString()));
+    List<Object> steps = new ArrayList<>();
     for (Step s : c.steps()) {
-      JsonObject step = new JsonObject();
-      step.addProperty("delay", s.delay().toString());
-      step.add("message", messageJson(s.message(), false));
+      Map<String, Object> step = new LinkedHashMap<>();
+      step.put("delay", s.delay().toString());
+      step.put("message", messageJson(s.message(), false));
       steps.add(step);
     }
-    o.add("steps", steps);
+    o.put("steps", steps);
     DeliveryPolicy p = c.policy();
     if (!p.equals(DeliveryPolicy.NONE)) {
-      JsonObject policy = new JsonObject();
+      Map<String, Object> policy = new LinkedHashMap<>();
       p.quietHours().ifPresent(q -> {
-        JsonObject quiet = new JsonObject();
-        quiet.addProperty("start", q.start().toString());
-        quiet.addProperty("end", q.end().toString());
-        policy.add("quietHours", quiet);
+        Map<String, Object> quiet = new LinkedHashMap<>();
+        quiet.put("start", q.start().toString());
+        quiet.put("end", q.end().toString());
+        policy.put("quietHours", quiet);
       });
-      p.frequencyCap().ifPresent(cap -> policy.add("frequencyCap", capJson(cap)));
-      p.expireAfter().ifPresent(d -> policy.addProperty("expireAfter", d.toString()));
-      o.add("policy", policy);
+      p.frequencyCap().ifPresent(cap -> policy.put("frequencyCap", capJson(cap)));
+      p.expireAfter().ifPresent(d -> policy.put("expireAfter", d.toString()));
+      o.put("policy", policy);
     }
     c.goal().ifPresent(g -> {
-      JsonObject goal = new JsonObject();
-      goal.addProperty("event", g.event());
-      goal.addProperty("within", g.within().toString());
-      o.add("goal", goal);
+      Map<String, Object> goal = new LinkedHashMap<>();
+      goal.put("event", g.event());
+      goal.put("within", g.within().toString());
+      o.put("goal", goal);
     });
     return o;
   }
 
-  private static JsonObject capJson(FrequencyCap cap) {
-    JsonObject o = new JsonObject();
-    o.addProperty("max", cap.max());
-    o.addProperty("per", cap.per().toString());
+  private static Map<String, Object> capJson(FrequencyCap cap) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("max", (long) cap.max()); // a Long, as Json reads a whole number
+    o.put("per", cap.per().toString());
     return o;
   }
 
@@ -748,7 +640,7 @@ public final class Campaigns {
    * Conditions in their shortest faithful form: one object grouping each field's operators, or,
    * when that would reorder them or repeat an operator of a field, a list of such objects.
    */
-  private static JsonElement conditionsJson(List<Condition> conditions) {
+  private static Object conditionsJson(List<Condition> conditions) {
     List<List<Condition>> groups = new ArrayList<>();
     for (Condition c : conditions) {
       List<Condition> last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
@@ -767,90 +659,71 @@ public final class Campaigns {
       oneObject &= fields.add(g.get(0).field());
     }
     if (oneObject) {
-      JsonObject o = new JsonObject();
-      groups.forEach(g -> o.add(g.get(0).field(), groupJson(g)));
+      Map<String, Object> o = new LinkedHashMap<>();
+      groups.forEach(g -> o.put(g.get(0).field(), groupJson(g)));
       return o;
     }
-    JsonArray list = new JsonArray();
+    List<Object> list = new ArrayList<>();
     for (List<Condition> g : groups) {
-      JsonObject o = new JsonObject();
-      o.add(g.get(0).field(), groupJson(g));
-      list.add(o);
+      list.add(Map.of(g.get(0).field(), groupJson(g)));
     }
     return list;
   }
 
-  private static JsonElement groupJson(List<Condition> group) {
+  private static Object groupJson(List<Condition> group) {
     if (group.size() == 1 && group.get(0).operator() == Condition.Operator.EQ) {
-      return operandJson(group.get(0).operand());
+      return group.get(0).operand();
     }
-    JsonObject ops = new JsonObject();
+    Map<String, Object> ops = new LinkedHashMap<>();
     for (Condition c : group) {
-      ops.add(c.operator().name().toLowerCase(Locale.ROOT), operandJson(c.operand()));
+      ops.put(c.operator().name().toLowerCase(Locale.ROOT), c.operand()); // strings, booleans, numbers, lists of those
     }
     return ops;
   }
 
-  private static JsonElement operandJson(Object v) {
-    if (v instanceof List<?> list) {
-      JsonArray a = new JsonArray();
-      list.forEach(item -> a.add(operandJson(item)));
-      return a;
-    }
-    if (v instanceof String s) {
-      return new JsonPrimitive(s);
-    }
-    if (v instanceof Boolean b) {
-      return new JsonPrimitive(b);
-    }
-    return new JsonPrimitive((Number) v);
-  }
-
-  private static JsonObject messageJson(Message m, boolean variant) {
-    JsonObject o = new JsonObject();
+  private static Map<String, Object> messageJson(Message m, boolean variant) {
+    Map<String, Object> o = new LinkedHashMap<>();
     if (m.isDataOnly() && !variant) {
-      o.addProperty("dataOnly", true);
+      o.put("dataOnly", true);
     }
     if (m.title() != null) {
-      o.addProperty("title", m.title());
+      o.put("title", m.title());
     }
-    m.subtitle().ifPresent(v -> o.addProperty("subtitle", v));
+    m.subtitle().ifPresent(v -> o.put("subtitle", v));
     if (m.body() != null) {
-      o.addProperty("body", m.body());
+      o.put("body", m.body());
     }
-    m.deepLink().ifPresent(v -> o.addProperty("deepLink", v));
-    m.imageUrl().ifPresent(v -> o.addProperty("image", v));
+    m.deepLink().ifPresent(v -> o.put("deepLink", v));
+    m.imageUrl().ifPresent(v -> o.put("image", v));
     if (!m.data().isEmpty()) {
-      JsonObject data = new JsonObject();
-      m.data().forEach(data::addProperty);
-      o.add("data", data);
+      o.put("data", new LinkedHashMap<String, Object>(m.data()));
     }
-    m.sound().ifPresent(v -> o.addProperty("sound", v));
-    m.badge().ifPresent(v -> o.addProperty("badge", v));
-    m.collapseKey().ifPresent(v -> o.addProperty("collapseKey", v));
-    m.ttl().ifPresent(v -> o.addProperty("ttl", v.toString()));
-    m.category().ifPresent(v -> o.addProperty("category", v));
-    m.threadId().ifPresent(v -> o.addProperty("threadId", v));
-    m.channel().ifPresent(v -> o.addProperty("channel", v));
-    m.interruptionLevel().ifPresent(v -> o.addProperty("interruptionLevel", v.name()));
+    m.sound().ifPresent(v -> o.put("sound", v));
+    m.badge().ifPresent(v -> o.put("badge", (long) v)); // a Long, as Json reads a whole number
+    m.collapseKey().ifPresent(v -> o.put("collapseKey", v));
+    m.ttl().ifPresent(v -> o.put("ttl", v.toString()));
+    m.category().ifPresent(v -> o.put("category", v));
+    m.threadId().ifPresent(v -> o.put("threadId", v));
+    m.channel().ifPresent(v -> o.put("channel", v));
+    m.interruptionLevel().ifPresent(v -> o.put("interruptionLevel", v.name()));
     if (!m.locales().isEmpty()) {
-      JsonObject locales = new JsonObject();
-      m.locales().forEach((tag, v) -> locales.add(tag, messageJson(v, true)));
-      o.add("locales", locales);
+      Map<String, Object> locales = new LinkedHashMap<>();
+      m.locales().forEach((tag, v) -> locales.put(tag, messageJson(v, true)));
+      o.put("locales", locales);
     }
     // Message reads an unset priority as HIGH, yet an explicit HIGH differs from an unset one (a
     // variant's unset priority falls back to the default message's). Write HIGH only when
     // leaving it out would read back as a different message.
     if (m.priority() != Priority.HIGH || !message(o, At.ROOT, variant).equals(m)) {
-      o.addProperty("priority", m.priority().name());
+      o.put("priority", m.priority().name());
     }
     return o;
   }
 
   // ------------------------------------------------------------------ errors
 
-  private static String describe(JsonElement e) {
-    String text = e.toString();
+  private static String describe(Object e) {
+    String text = Json.write(e);
     return text.length() > 60 ? text.substring(0, 57) + "..." : text;
   }
 

@@ -4,10 +4,6 @@ import dev.nudge.core.Nudge;
 import dev.nudge.core.internal.EngineAccess;
 
 import dev.nudge.json.Campaigns;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import com.google.gson.stream.JsonWriter;
 import dev.nudge.Campaign;
 import dev.nudge.CampaignSet;
 import dev.nudge.CampaignStats;
@@ -16,17 +12,14 @@ import dev.nudge.Event;
 import dev.nudge.OutcomeReport;
 import dev.nudge.Platform;
 import dev.nudge.Source;
-import dev.nudge.StepStats;
-import dev.nudge.SuppressionReason;
 import dev.nudge.internal.Checks;
-import dev.nudge.internal.JsonNumbers;
+import dev.nudge.internal.Json;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.SendResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.time.DateTimeException;
 import java.time.Duration;
@@ -49,13 +42,15 @@ import java.util.function.Consumer;
  *
  * <pre>{@code
  * SimulationRun.Result result = SimulationRun.of(Campaigns.fromJson(campaignsFile))
- *     .onOutcome(report -> out.println(SimulationRun.outcomeJson(report)))
+ *     .onOutcome(report -> out.println(report.campaignId() + " " + report.outcome() + " " + report.userId()))
  *     .onBadLine(bad -> err.println("line " + bad.line() + ": " + bad.problem()))
  *     .run(eventsReader);
  * }</pre>
  *
  * <p>Each line is one record, {@code event}, {@code device} or {@code user}, with an
- * {@code occurredAt} instant (see {@code docs/simulate.md}). A line that cannot be read is
+ * {@code occurredAt} instant (see {@code docs/simulate.md}), in strict JSON whose numbers read as
+ * everywhere in Nudge: a whole number is a {@code Long}, or a {@code BigInteger} beyond the long
+ * range; any other a {@code Double}. A line that cannot be read is
  * reported with its number and skipped; blank lines are ignored. All records are read first and
  * then applied in time order, records with equal times in the order of the log; before each
  * record every reminder due strictly before its time is resolved (see {@code SEMANTICS.md}).
@@ -432,22 +427,11 @@ public final class SimulationRun {
     }
 
     Record parse(String line, long n) {
-      Map<String, Object> f;
-      try {
-        JsonReader in = new JsonReader(new StringReader(line));
-        in.setStrictness(Strictness.STRICT);
-        if (in.peek() != JsonToken.BEGIN_OBJECT) {
-          throw new IllegalArgumentException("expected a JSON object {...} per line");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> fields = (Map<String, Object>) value(in);
-        if (in.peek() != JsonToken.END_DOCUMENT) {
-          throw new IllegalArgumentException("text after the JSON object");
-        }
-        f = fields;
-      } catch (IOException | IllegalStateException | NumberFormatException e) {
-        throw new IllegalArgumentException("not valid JSON: " + firstLine(e.getMessage()), e);
+      if (!(Json.read(new StringReader(line), this::share) instanceof Map<?, ?> fields)) {
+        throw new IllegalArgumentException("expected a JSON object {...} per line");
       }
+      @SuppressWarnings("unchecked")
+      Map<String, Object> f = (Map<String, Object>) fields;
       Object type = f.get("type");
       if (type == null) {
         throw new IllegalArgumentException("\"type\" is required: event, device or user");
@@ -672,166 +656,9 @@ public final class SimulationRun {
           + String.join(", ", names));
     }
 
-    /** A JSON value as Java: maps (insertion order), lists, strings, Long or Double, booleans, null. */
-    private Object value(JsonReader in) throws IOException {
-      switch (in.peek()) {
-        case BEGIN_OBJECT -> {
-          Map<String, Object> map = new LinkedHashMap<>();
-          in.beginObject();
-          while (in.hasNext()) {
-            String key = share(in.nextName());
-            if (map.containsKey(key)) {
-              throw new IllegalArgumentException("field \"" + key + "\" is given twice");
-            }
-            map.put(key, value(in));
-          }
-          in.endObject();
-          return map;
-        }
-        case BEGIN_ARRAY -> {
-          List<Object> list = new ArrayList<>();
-          in.beginArray();
-          while (in.hasNext()) {
-            list.add(value(in));
-          }
-          in.endArray();
-          return list;
-        }
-        case STRING -> {
-          return in.nextString();
-        }
-        case NUMBER -> {
-          return JsonNumbers.of(in.nextString());
-        }
-        case BOOLEAN -> {
-          return in.nextBoolean();
-        }
-        case NULL -> {
-          in.nextNull();
-          return null;
-        }
-        default -> throw new IllegalArgumentException("not valid JSON: unexpected " + in.peek());
-      }
-    }
-
     private static String quote(Object v) {
       String s = v instanceof String text ? '"' + text + '"' : String.valueOf(v);
       return s.length() > 60 ? s.substring(0, 57) + "..." : s;
     }
-
-    private static String firstLine(String message) {
-      if (message == null) {
-        return "unreadable";
-      }
-      int nl = message.indexOf('\n');
-      return nl < 0 ? message : message.substring(0, nl);
-    }
-  }
-
-  // ================================================================== writing
-
-  /**
-   * One outcome as a JSON line (without the line break), with exactly these keys in this order:
-   * {@code at, campaign, step, userId, key, outcome, reason, dueAt, devices, title, body}; absent
-   * values are written as {@code null}.
-   */
-  public static String outcomeJson(OutcomeReport r) {
-    StringWriter s = new StringWriter(256);
-    try (JsonWriter w = new JsonWriter(s)) {
-      w.setSerializeNulls(true);
-      w.setHtmlSafe(false);
-      w.beginObject();
-      w.name("at").value(r.at().toString());
-      w.name("campaign").value(r.campaignId());
-      w.name("step").value(r.step());
-      w.name("userId").value(r.userId());
-      w.name("key").value(r.key());
-      w.name("outcome").value(r.outcome().name());
-      w.name("reason").value(r.reason() == null ? null : r.reason().name());
-      w.name("dueAt").value(r.dueAt() == null ? null : r.dueAt().toString());
-      w.name("devices").value(r.devices());
-      w.name("title").value(r.title());
-      w.name("body").value(r.body());
-      w.endObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // a StringWriter does not fail
-    }
-    return s.toString();
-  }
-
-  /**
-   * The counters of a run as pretty-printed JSON: the run's figures, then per campaign its
-   * {@code total} and one entry per step (every step of the campaign, zeros included) with the
-   * counters of {@code SEMANTICS.md}; suppressions by reason and deliveries by platform list
-   * every reason and platform.
-   */
-  public static String statsJson(Result result, CampaignSet campaigns) {
-    StringWriter s = new StringWriter();
-    try (JsonWriter w = new JsonWriter(s)) {
-      w.setIndent("  ");
-      w.setHtmlSafe(false);
-      w.setSerializeNulls(true);
-      w.beginObject();
-      w.name("lines").value(result.lines());
-      w.name("records").value(result.records());
-      w.name("badLines").value(result.badLines());
-      w.name("applied").value(result.applied());
-      w.name("start").value(result.start() == null ? null : result.start().toString());
-      w.name("until").value(result.until() == null ? null : result.until().toString());
-      w.name("outcomes").value(result.outcomes());
-      w.name("pending").value(result.pending());
-      w.name("campaigns").beginObject();
-      for (Campaign c : campaigns.campaigns()) {
-        CampaignStats stats = result.stats().getOrDefault(c.id(), new CampaignStats(c.id(), List.of()));
-        w.name(c.id()).beginObject();
-        w.name("total");
-        writeCounters(w, stats.total(), false);
-        w.name("steps").beginArray();
-        int steps = Math.max(c.steps().size(), stats.steps().stream().mapToInt(x -> x.step() + 1).max().orElse(0));
-        for (int i = 0; i < steps; i++) {
-          writeCounters(w, stats.step(i), true);
-        }
-        w.endArray();
-        w.endObject();
-      }
-      w.endObject();
-      w.endObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return s.toString();
-  }
-
-  private static void writeCounters(JsonWriter w, StepStats s, boolean withStep) throws IOException {
-    w.beginObject();
-    if (withStep) {
-      w.name("step").value(s.step());
-    }
-    w.name("triggered").value(s.triggered());
-    w.name("scheduled").value(s.scheduled());
-    w.name("restarted").value(s.restarted());
-    w.name("ignored").value(s.ignored());
-    w.name("cancelled").value(s.cancelled());
-    w.name("suppressed").beginObject();
-    for (SuppressionReason reason : SuppressionReason.values()) {
-      w.name(reason.name()).value(s.suppressed(reason));
-    }
-    w.endObject();
-    w.name("expired").value(s.expired());
-    w.name("sent").value(s.sent());
-    w.name("failed").value(s.failed());
-    w.name("accepted").beginObject();
-    for (Platform p : Platform.values()) {
-      w.name(p.name()).value(s.accepted().getOrDefault(p, 0L));
-    }
-    w.endObject();
-    w.name("rejected").beginObject();
-    for (Platform p : Platform.values()) {
-      w.name(p.name()).value(s.rejected().getOrDefault(p, 0L));
-    }
-    w.endObject();
-    w.name("invalidTokens").value(s.invalidTokens());
-    w.name("converted").value(s.converted());
-    w.endObject();
   }
 }

@@ -3,9 +3,10 @@ package dev.nudge.simulate;
 import dev.nudge.json.Campaigns;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.nudge.CampaignSet;
+import dev.nudge.OutcomeReport;
+import dev.nudge.Platform;
+import dev.nudge.StepStats;
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -456,15 +457,14 @@ public class SimulateSemanticsTest {
         event("18:00", "purchase", "u1", ""),     // 6 h after the 12:00 send: inside (12:00, 18:00]
         event("18:01", "purchase", "u2", ""));    // outside
 
-    JsonObject stats = JsonParser.parseString(SimulationRun.statsJson(sim.result, sim.set)).getAsJsonObject();
-    JsonObject cart = stats.getAsJsonObject("campaigns").getAsJsonObject("cart");
-    assertThat(cart.getAsJsonObject("total").get("converted").getAsLong()).isEqualTo(1);
-    assertThat(cart.getAsJsonArray("steps").get(0).getAsJsonObject().get("converted").getAsLong()).isEqualTo(1);
-    assertThat(cart.getAsJsonArray("steps").get(0).getAsJsonObject().get("sent").getAsLong()).isEqualTo(2);
-    assertThat(cart.getAsJsonArray("steps").get(0).getAsJsonObject().getAsJsonObject("accepted").get("IOS").getAsLong())
-        .isEqualTo(2);
-    assertThat(stats.get("records").getAsLong()).isEqualTo(6);
-    assertThat(stats.get("badLines").getAsLong()).isZero();
+    StepStats total = sim.result.stats().get("cart").total();
+    StepStats first = sim.result.stats().get("cart").step(0);
+    assertThat(total.converted()).isEqualTo(1);
+    assertThat(first.converted()).isEqualTo(1);
+    assertThat(first.sent()).isEqualTo(2);
+    assertThat(first.accepted()).containsEntry(Platform.IOS, 2L);
+    assertThat(sim.result.records()).isEqualTo(6);
+    assertThat(sim.result.badLines()).isZero();
   }
 
   // ---- the log ---------------------------------------------------------------------------------------
@@ -563,10 +563,17 @@ public class SimulateSemanticsTest {
     List<String> lines = new ArrayList<>();
     List<SimulationRun.BadLine> bad = new ArrayList<>();
     SimulationRun.Result result = SimulationRun.of(set).until(until)
-        .onOutcome(r -> lines.add(SimulationRun.outcomeJson(r)))
+        .onOutcome(r -> lines.add(line(r)))
         .onBadLine(bad::add)
         .run(new StringReader(String.join("\n", log)));
     return new Sim(lines, bad, result, set);
+  }
+
+  /** An outcome in the form of the expected lines below ({@link #out}). */
+  private static String line(OutcomeReport r) {
+    return out(r.at().toString(), r.campaignId(), r.step(), r.userId(), r.key(), r.outcome().name(),
+        r.reason() == null ? null : r.reason().name(), r.dueAt() == null ? null : r.dueAt().toString(), r.devices(),
+        r.title(), r.body());
   }
 
   public static String campaigns(String... campaigns) {
@@ -638,8 +645,8 @@ public class SimulateSemanticsTest {
   public static String out(String at, String campaign, int step, String user, String key, String outcome, String reason,
       String dueAt, int devices, String title, String body) {
     return "{\"at\":\"" + time(at) + "\",\"campaign\":\"" + campaign + "\",\"step\":" + step + ",\"userId\":\"" + user
-        + "\",\"key\":\"" + key + "\",\"outcome\":\"" + outcome + "\",\"reason\":" + quote(reason)
-        + ",\"dueAt\":\"" + time(dueAt) + "\",\"devices\":" + devices + ",\"title\":" + quote(title)
+        + "\",\"key\":" + quote(key) + ",\"outcome\":\"" + outcome + "\",\"reason\":" + quote(reason)
+        + ",\"dueAt\":" + quote(dueAt == null ? null : time(dueAt)) + ",\"devices\":" + devices + ",\"title\":" + quote(title)
         + ",\"body\":" + quote(body) + "}";
   }
 

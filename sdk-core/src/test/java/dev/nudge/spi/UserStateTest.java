@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -72,15 +73,24 @@ class UserStateTest {
     assertThat(ch.insertedSends()).extracting(SendRecord::reminderId).containsExactly("s3");
     assertThat(ch.updatedSends()).extracting(SendRecord::reminderId).containsExactly("s1");
     assertThat(ch.deletedSends()).containsExactly("s2");
-    assertThat(ch.lastSent()).isEqualTo(Map.of("winback", T0));
-    assertThat(ch.lastSentRemoved()).containsExactly("cart");
+    assertThat(ch.lastSent()).as("cart back to the send that is left, winback moved forward")
+        .isEqualTo(Map.of("cart", T0.minusSeconds(100), "winback", T0));
+    assertThat(ch.lastSentRemoved()).isEmpty();
     assertThat(ch.counts()).containsExactly(new Counter("cart", 0, Counter.SENT, 2));
 
     UserRecords after = state.records();
     assertThat(after.reminders()).containsExactly(kept, retried, fresh);
     assertThat(after.claim("r2")).isEmpty();
     assertThat(after.sends()).extracting(SendRecord::reminderId).containsExactly("s1", "s3");
-    assertThat(after.lastSent()).isEqualTo(Map.of("winback", T0));
+    assertThat(after.lastSent()).isEqualTo(Map.of("cart", T0.minusSeconds(100), "winback", T0));
+
+    UserState next = UserState.load(after, ledger);
+    next.apply(s -> {
+      s.forgetSend("s1");
+      return null;
+    });
+    assertThat(next.changes().lastSentRemoved()).as("no send of cart left").containsExactly("cart");
+    assertThat(next.changes().deletedSends()).containsExactly("s1");
     assertThat(loaded.reminders()).as("the loaded records do not change").hasSize(4);
   }
 
@@ -105,9 +115,12 @@ class UserStateTest {
       throw boom;
     })).isSameAs(boom);
     assertThat(ledger.forgotten).containsExactly("e2");
-    assertThat(state.apply(s -> s.reminder("r1"))).contains(first);
-    assertThat(state.apply(s -> s.reminder("r2"))).isEmpty();
-    assertThat(state.apply(UserState::sends)).isEmpty();
+    Optional<Reminder> r1 = state.apply(s -> s.reminder("r1"));
+    Optional<Reminder> r2 = state.apply(s -> s.reminder("r2"));
+    List<SendRecord> sends = state.apply(UserState::sends);
+    assertThat(r1).contains(first);
+    assertThat(r2).isEmpty();
+    assertThat(sends).isEmpty();
     UserChanges ch = state.changes();
     assertThat(ch.inserted()).containsExactly(first);
     assertThat(ch.insertedSends()).isEmpty();
@@ -132,8 +145,10 @@ class UserStateTest {
       s.recordSend(new SendRecord("r1", "cart", 0, T0.plusSeconds(20), false));
       return null;
     });
-    assertThat(state.apply(UserState::sends)).extracting(SendRecord::reminderId).containsExactly("r2", "r1");
-    assertThat(state.apply(s -> s.lastSent("cart"))).contains(T0.plusSeconds(20));
+    List<SendRecord> sends = state.apply(UserState::sends);
+    Optional<Instant> last = state.apply(s -> s.lastSent("cart"));
+    assertThat(sends).extracting(SendRecord::reminderId).containsExactly("r2", "r1");
+    assertThat(last).contains(T0.plusSeconds(20));
   }
 
   @Test
@@ -150,7 +165,7 @@ class UserStateTest {
     assertThatThrownBy(() -> state.apply(s -> {
       s.save(reminder("r1", "cart", "", Instant.MAX));
       return null;
-    })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fireAt").hasMessageContaining("290,000 years");
+    })).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dueAt").hasMessageContaining("290,000 years");
     assertThat(state.changes().isEmpty()).isTrue();
     assertThatThrownBy(() -> UserRecords.builder("u1").reminder(Reminder.create("r1", "c", 0, "u2", "", T0, Map.of(), T0)))
         .isInstanceOf(IllegalArgumentException.class);

@@ -92,8 +92,12 @@ public final class JdbcStore implements NudgeStore {
    * store changes them meanwhile.
    */
   private final ConcurrentHashMap<String, Prefetched> prefetched = new ConcurrentHashMap<>();
+  /** Whether the engine reads devices, attributes from this store: claims then prefetch them. */
+  private volatile boolean readsDevices;
+  private volatile boolean readsAttributes;
   private static final long PREFETCH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+  /** A claimed user's devices and attributes as read with the claim; a part is null when not read. */
   private record Prefetched(List<Device> devices, Map<String, Object> attributes, long readAt) {
     boolean fresh() {
       return System.nanoTime() - readAt < PREFETCH_NANOS;
@@ -338,10 +342,15 @@ public final class JdbcStore implements NudgeStore {
     return picked;
   }
 
-  /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
+  /**
+   * Reads the devices and attributes of the claimed reminders' users, two queries in all; only the
+   * parts the engine reads from this store (an engine may take devices or users from elsewhere).
+   */
   private void prefetch(List<Reminder> claimed) {
     prefetched.values().removeIf(p -> !p.fresh());
-    if (claimed.isEmpty()) {
+    boolean withDevices = readsDevices;
+    boolean withAttributes = readsAttributes;
+    if (claimed.isEmpty() || (!withDevices && !withAttributes)) {
       return;
     }
     List<String> userIds = claimed.stream().map(Reminder::userId).distinct().toList();
@@ -350,22 +359,26 @@ public final class JdbcStore implements NudgeStore {
     Map<String, Map<String, Object>> attributes = new java.util.HashMap<>();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(true);
-      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM " + t.devices
-          + " WHERE " + dialect.anyOf("user_id", userIds.size()) + " AND active = TRUE ORDER BY seq")) {
-        dialect.bind(c, ps, 1, userIds);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            devices.computeIfAbsent(rs.getString(1), u -> new ArrayList<>(2)).add(
-                device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+      if (withDevices) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM "
+            + t.devices + " WHERE " + dialect.anyOf("user_id", userIds.size()) + " AND active = TRUE ORDER BY seq")) {
+          dialect.bind(c, ps, 1, userIds);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              devices.computeIfAbsent(rs.getString(1), u -> new ArrayList<>(2)).add(
+                  device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
+            }
           }
         }
       }
-      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, attributes_json FROM " + t.users + " WHERE "
-          + dialect.anyOf("user_id", userIds.size()))) {
-        dialect.bind(c, ps, 1, userIds);
-        try (ResultSet rs = ps.executeQuery()) {
-          while (rs.next()) {
-            attributes.put(rs.getString(1), JsonValues.readMap(rs.getString(2)));
+      if (withAttributes) {
+        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, attributes_json FROM " + t.users + " WHERE "
+            + dialect.anyOf("user_id", userIds.size()))) {
+          dialect.bind(c, ps, 1, userIds);
+          try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              attributes.put(rs.getString(1), JsonValues.readMap(rs.getString(2)));
+            }
           }
         }
       }
@@ -373,8 +386,8 @@ public final class JdbcStore implements NudgeStore {
       return; // The reads fall back to one query each.
     }
     for (String u : userIds) {
-      prefetched.put(u, new Prefetched(List.copyOf(devices.getOrDefault(u, List.of())),
-          attributes.getOrDefault(u, Map.of()), readAt));
+      prefetched.put(u, new Prefetched(withDevices ? List.copyOf(devices.getOrDefault(u, List.of())) : null,
+          withAttributes ? attributes.getOrDefault(u, Map.of()) : null, readAt));
     }
   }
 
@@ -508,53 +521,16 @@ public final class JdbcStore implements NudgeStore {
 
   // ------------------------------------------------------------------ devices
 
+  /**
+   * Registers or refreshes one device: a known token of the same user is updated in place (it
+   * keeps its first-registration position); a token of another user moves, as a first
+   * registration there.
+   */
   @Override
   public void register(Device device) {
     Objects.requireNonNull(device, "device");
-    String key = deviceKey(device.platform(), device.token());
-    prefetched.remove(device.userId());
     inTransactionUnchecked(c -> {
-      String owner = null;
-      boolean exists = false;
-      try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM " + t.devices
-          + " WHERE device_key = ? FOR UPDATE")) {
-        ps.setString(1, key);
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            exists = true;
-            owner = rs.getString(1);
-          }
-        }
-      }
-      if (exists && owner.equals(device.userId())) {
-        // Known token of the same user: refreshed in place, keeping its first-registration position.
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.devices
-            + " SET locale = ?, zone = ?, active = TRUE WHERE device_key = ?")) {
-          ps.setString(1, device.locale().orElse(null));
-          ps.setString(2, device.zone().map(ZoneId::getId).orElse(null));
-          ps.setString(3, key);
-          ps.executeUpdate();
-        }
-        return null;
-      }
-      if (exists) {
-        prefetched.remove(owner);
-        // Moving to another user is a first registration there: a new position at the end.
-        try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + t.devices + " WHERE device_key = ?")) {
-          ps.setString(1, key);
-          ps.executeUpdate();
-        }
-      }
-      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.devices
-          + " (device_key, platform, token, user_id, locale, zone, active) VALUES (?,?,?,?,?,?,TRUE)")) {
-        ps.setString(1, key);
-        ps.setString(2, device.platform().name());
-        ps.setString(3, device.token());
-        ps.setString(4, device.userId());
-        ps.setString(5, device.locale().orElse(null));
-        ps.setString(6, device.zone().map(ZoneId::getId).orElse(null));
-        ps.executeUpdate();
-      }
+      registerChunk(c, List.of(device));
       return null;
     }, "register device " + device);
   }
@@ -703,8 +679,9 @@ public final class JdbcStore implements NudgeStore {
 
   @Override
   public List<Device> activeDevices(String userId) {
+    readsDevices = true;
     Prefetched p = prefetched.get(userId);
-    if (p != null && p.fresh()) {
+    if (p != null && p.devices() != null && p.fresh()) {
       return p.devices();
     }
     return query("read the devices of user " + userId, "SELECT user_id, platform, token, locale, zone FROM " + t.devices
@@ -794,8 +771,9 @@ public final class JdbcStore implements NudgeStore {
 
   @Override
   public Map<String, Object> attributes(String userId) {
+    readsAttributes = true;
     Prefetched p = prefetched.get(userId);
-    if (p != null && p.fresh()) {
+    if (p != null && p.attributes() != null && p.fresh()) {
       return p.attributes();
     }
     return query("read the attributes of user " + userId, "SELECT attributes_json FROM " + t.users + " WHERE user_id = ?",

@@ -128,7 +128,7 @@ public abstract class DeviceStoreTck {
 
 
   @Test
-  void aTrailingSpaceMakesAnotherUser() {
+  void aUserIdWithATrailingSpaceHasOtherDevices() {
     Device a = Device.of("u1", Platform.IOS, "token-a").build();
     Device b = Device.of("u1 ", Platform.IOS, "token-b").build();
     store.register(a);

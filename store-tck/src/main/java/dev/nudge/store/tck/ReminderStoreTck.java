@@ -996,7 +996,7 @@ public abstract class ReminderStoreTck {
   @Test
   void aTrailingSpaceIsSignificantInTheDueOrder() {
     // A SQL "PAD SPACE" collation compares "k" and "k " as equal: the ids would then decide, and
-    // campaign_id = 'cart' would match "cart " too. (Users: aTrailingSpaceMakesAnotherUser.)
+    // campaign_id = 'cart' would match "cart " too. (Users: aUserIdWithATrailingSpaceIsAnotherUser.)
     Instant t = T0.plusSeconds(10);
     List<Reminder> saved = List.of(
         reminder("r1", "cart", "u1", "k  ", t),
@@ -1015,7 +1015,7 @@ public abstract class ReminderStoreTck {
   }
 
   @Test
-  void aTrailingSpaceMakesAnotherUser() {
+  void aUserIdWithATrailingSpaceIsAnotherUser() {
     Reminder mine = reminder("r1", "cart", "u1", "", T0.plusSeconds(10));
     Reminder theirs = reminder("r2", "cart", "u1 ", "", T0.plusSeconds(20));
     save(mine, theirs);
