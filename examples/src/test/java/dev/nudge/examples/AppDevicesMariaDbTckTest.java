@@ -1,0 +1,9 @@
+package dev.nudge.examples;
+
+/** {@link AppDevicesTckTest} on MariaDB. */
+class AppDevicesMariaDbTckTest extends AppDevicesTckTest {
+  @Override
+  HostDatabases database() {
+    return HostDatabases.MARIADB;
+  }
+}

@@ -1,0 +1,9 @@
+package dev.nudge.examples;
+
+/** {@link AppDevicesTckTest} on PostgreSQL. */
+class AppDevicesPostgreSqlTckTest extends AppDevicesTckTest {
+  @Override
+  HostDatabases database() {
+    return HostDatabases.POSTGRESQL;
+  }
+}

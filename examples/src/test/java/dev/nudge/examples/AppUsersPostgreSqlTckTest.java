@@ -1,0 +1,9 @@
+package dev.nudge.examples;
+
+/** {@link AppUsersTckTest} on PostgreSQL. */
+class AppUsersPostgreSqlTckTest extends AppUsersTckTest {
+  @Override
+  HostDatabases database() {
+    return HostDatabases.POSTGRESQL;
+  }
+}
