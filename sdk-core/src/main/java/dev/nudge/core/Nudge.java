@@ -357,13 +357,30 @@ public final class Nudge implements AutoCloseable {
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     checkOpen();
     Map<String, Object> checked = checkedAttributes(userId, attributes);
+    writableUsers("set attributes of user '" + userId + "'").setAttributes(userId, checked);
+  }
+
+  /**
+   * Removes one attribute of a user; nothing when the user does not have it.
+   *
+   * @throws IllegalArgumentException for a blank user id or attribute name
+   * @throws UnsupportedOperationException when the {@link Builder#users users} part only reads
+   */
+  public void removeUserAttribute(String userId, String name) {
+    checkOpen();
+    Checks.name("userId", userId);
+    Checks.name("attribute name", name);
+    writableUsers("remove attribute '" + name + "' of user '" + userId + "'").removeAttribute(userId, name);
+  }
+
+  private WritableUserStore writableUsers(String what) {
     if (writableUsers == null) {
-      throw new UnsupportedOperationException("cannot set attributes of user '" + userId + "': the UserStore given"
-          + " to users(...) (" + usersGiven.getClass().getName() + ") only reads, because the host owns its users;"
-          + " change them in the host's own users table (the engine reads them through a cache of up to "
-          + userCacheSize + " users kept for " + userCacheExpiry + "), or give a WritableUserStore");
+      throw new UnsupportedOperationException("cannot " + what + ": the UserStore given to users(...) ("
+          + usersGiven.getClass().getName() + ") only reads, because the host owns its users; change them in the"
+          + " host's own users table (the engine reads them through a cache of up to " + userCacheSize
+          + " users kept for " + userCacheExpiry + "), or give a WritableUserStore");
     }
-    writableUsers.setAttributes(userId, checked);
+    return writableUsers;
   }
 
   /** A user's attributes, checked as {@link #setUserAttributes} checks them (the simulator too). */

@@ -80,6 +80,8 @@ class StorePartsTest {
           .isInstanceOf(UnsupportedOperationException.class)
           .hasMessageContaining("only reads, because the host owns its users")
           .hasMessageContaining(HostUsers.class.getName());
+      assertThatThrownBy(() -> nudge.removeUserAttribute("u1", "firstName"))
+          .isInstanceOf(UnsupportedOperationException.class).hasMessageContaining("host owns its users");
     }
   }
 
@@ -103,6 +105,10 @@ class StorePartsTest {
       assertThat(devices.activeDevices("u1")).hasSize(1);
       assertThat(all.activeDevices("u1")).isEmpty();
       assertThat(all.attributes("u1")).containsEntry("firstName", "Sara");
+      nudge.removeUserAttribute("u1", "firstName");
+      nudge.removeUserAttribute("u1", "never-set");
+      assertThat(nudge.userAttributes("u1")).isEmpty();
+      assertThatThrownBy(() -> nudge.removeUserAttribute("u1", " ")).isInstanceOf(IllegalArgumentException.class);
     }
   }
 
