@@ -1,6 +1,7 @@
 package dev.nudge.spi;
 
 import java.time.Instant;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -8,37 +9,90 @@ import java.util.Set;
 /**
  * What the units of work run on a {@link UserState} changed, relative to the records it was loaded
  * with: what a store with tables writes back. Applying every part, in one transaction, turns the
- * loaded records into {@link UserState#records()}. Immutable.
- *
- * @param userId the user
- * @param inserted reminders that are new, pending
- * @param updated reminders that changed, or whose claim was released by saving them: now pending
- *     as given
- * @param deleted ids of reminders that are gone (reached their outcome, or replaced by another of
- *     the same campaign and key)
- * @param insertedSends send records that are new
- * @param updatedSends send records that changed (same reminder id)
- * @param deletedSends reminder ids of send records that are gone (forgotten or pruned)
- * @param lastSent last-sent times that are new or moved, by campaign id
- * @param lastSentRemoved campaigns whose last-sent time is gone
- * @param counts counter deltas to add, atomically with the rest ({@link Counter#value()} is the
- *     delta; never zero)
+ * loaded records into {@link UserState#records()}. Immutable; made by {@link UserState#changes()}.
  */
-public record UserChanges(String userId, List<Reminder> inserted, List<Reminder> updated, List<String> deleted,
-    List<SendRecord> insertedSends, List<SendRecord> updatedSends, List<String> deletedSends,
-    Map<String, Instant> lastSent, Set<String> lastSentRemoved, List<Counter> counts) {
+public final class UserChanges {
+  private final String userId;
+  private final List<Reminder> inserted;
+  private final List<Reminder> updated;
+  private final List<String> deleted;
+  private final List<SendRecord> insertedSends;
+  private final List<SendRecord> updatedSends;
+  private final List<String> deletedSends;
+  private final Map<String, Instant> lastSent;
+  private final Set<String> lastSentRemoved;
+  private final List<Counter> counts;
 
-  /** Copies the collections. */
-  public UserChanges {
-    inserted = List.copyOf(inserted);
-    updated = List.copyOf(updated);
-    deleted = List.copyOf(deleted);
-    insertedSends = List.copyOf(insertedSends);
-    updatedSends = List.copyOf(updatedSends);
-    deletedSends = List.copyOf(deletedSends);
-    lastSent = Map.copyOf(lastSent);
-    lastSentRemoved = Set.copyOf(lastSentRemoved);
-    counts = List.copyOf(counts);
+  /** Takes the collections as they are: {@link UserState} hands over collections nobody changes. */
+  UserChanges(String userId, List<Reminder> inserted, List<Reminder> updated, List<String> deleted,
+      List<SendRecord> insertedSends, List<SendRecord> updatedSends, List<String> deletedSends,
+      Map<String, Instant> lastSent, Set<String> lastSentRemoved, List<Counter> counts) {
+    this.userId = userId;
+    this.inserted = Collections.unmodifiableList(inserted);
+    this.updated = Collections.unmodifiableList(updated);
+    this.deleted = Collections.unmodifiableList(deleted);
+    this.insertedSends = Collections.unmodifiableList(insertedSends);
+    this.updatedSends = Collections.unmodifiableList(updatedSends);
+    this.deletedSends = Collections.unmodifiableList(deletedSends);
+    this.lastSent = Collections.unmodifiableMap(lastSent);
+    this.lastSentRemoved = Collections.unmodifiableSet(lastSentRemoved);
+    this.counts = Collections.unmodifiableList(counts);
+  }
+
+  /** The user. */
+  public String userId() {
+    return userId;
+  }
+
+  /** Reminders that are new, pending. */
+  public List<Reminder> inserted() {
+    return inserted;
+  }
+
+  /** Reminders that changed, or whose claim was released by saving them: now pending as given. */
+  public List<Reminder> updated() {
+    return updated;
+  }
+
+  /**
+   * Ids of reminders that are gone (reached their outcome, or replaced by another of the same
+   * campaign and key).
+   */
+  public List<String> deleted() {
+    return deleted;
+  }
+
+  /** Send records that are new. */
+  public List<SendRecord> insertedSends() {
+    return insertedSends;
+  }
+
+  /** Send records that changed (same reminder id). */
+  public List<SendRecord> updatedSends() {
+    return updatedSends;
+  }
+
+  /** Reminder ids of send records that are gone (forgotten or pruned). */
+  public List<String> deletedSends() {
+    return deletedSends;
+  }
+
+  /** Last-sent times that are new or moved, by campaign id. */
+  public Map<String, Instant> lastSent() {
+    return lastSent;
+  }
+
+  /** Campaigns whose last-sent time is gone. */
+  public Set<String> lastSentRemoved() {
+    return lastSentRemoved;
+  }
+
+  /**
+   * Counter deltas to add, atomically with the rest ({@link Counter#value()} is the delta; never
+   * zero), in campaign, step and counter-name order.
+   */
+  public List<Counter> counts() {
+    return counts;
   }
 
   /** Whether the records are unchanged (counters included). */
@@ -50,5 +104,12 @@ public record UserChanges(String userId, List<Reminder> inserted, List<Reminder>
   public boolean changesRecords() {
     return !inserted.isEmpty() || !updated.isEmpty() || !deleted.isEmpty() || !insertedSends.isEmpty()
         || !updatedSends.isEmpty() || !deletedSends.isEmpty() || !lastSent.isEmpty() || !lastSentRemoved.isEmpty();
+  }
+
+  @Override
+  public String toString() {
+    return "UserChanges{" + userId + ": reminders +" + inserted.size() + " ~" + updated.size() + " -" + deleted.size()
+        + ", sends +" + insertedSends.size() + " ~" + updatedSends.size() + " -" + deletedSends.size()
+        + ", lastSent " + lastSent.size() + " -" + lastSentRemoved.size() + ", counts " + counts.size() + "}";
   }
 }

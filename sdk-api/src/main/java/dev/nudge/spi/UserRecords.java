@@ -58,7 +58,7 @@ public final class UserRecords {
     return userId;
   }
 
-  /** The user's reminders, pending and claimed, in the order they were first saved (or loaded). */
+  /** The user's reminders, pending and claimed, in no particular order. */
   public Collection<Reminder> reminders() {
     return Collections.unmodifiableCollection(reminders.values());
   }
@@ -98,13 +98,17 @@ public final class UserRecords {
     if (!reminders.containsKey(reminderId)) {
       throw new IllegalArgumentException("user " + userId + " has no reminder " + reminderId);
     }
-    Map<String, Claim> c = new HashMap<>(claims);
+    Map<String, Claim> c;
     if (claim == null) {
+      c = new HashMap<>(claims);
       c.remove(reminderId);
+    } else if (claims.isEmpty()) {
+      c = Map.of(reminderId, claim); // the common case: one claim on a user's one reminder
     } else {
+      c = new HashMap<>(claims);
       c.put(reminderId, claim);
     }
-    return new UserRecords(userId, reminders, c, sends, lastSent);
+    return new UserRecords(userId, reminders, Map.copyOf(c), sends, lastSent);
   }
 
   @Override

@@ -60,14 +60,19 @@ public final class UserState {
   private final UserRecords loaded;
   private final EventLedger events;
 
+  // The records as the units applied so far left them. A collection is copied when a unit first
+  // writes to it (copy on write), so the loaded records and a failed unit's predecessors stay intact.
   private Map<String, Reminder> reminders;
   private Map<String, Claim> claims;
   private List<SendRecord> sends;
   private Map<String, Instant> lastSent;
-  private final TreeMap<CounterKey, Long> counts = new TreeMap<>();
+  private TreeMap<CounterKey, Long> counts;
 
   private boolean inUnit;
-  private boolean unitCopied;
+  private boolean ownReminders;
+  private boolean ownClaims;
+  private boolean ownSends;
+  private boolean ownLastSent;
   private Map<String, Reminder> savedReminders;
   private Map<String, Claim> savedClaims;
   private List<SendRecord> savedSends;
@@ -101,22 +106,30 @@ public final class UserState {
       throw new IllegalStateException("units of work on user " + userId() + " do not nest");
     }
     inUnit = true;
-    unitCopied = false;
+    ownReminders = false;
+    ownClaims = false;
+    ownSends = false;
+    ownLastSent = false;
+    savedReminders = reminders;
+    savedClaims = claims;
+    savedSends = sends;
+    savedLastSent = lastSent;
     unitEvents = null;
     unitCounts = null;
     try {
       T result = work.apply(this);
       if (unitCounts != null) {
+        if (counts == null) {
+          counts = new TreeMap<>();
+        }
         unitCounts.forEach((k, v) -> counts.merge(k, v, Long::sum));
       }
       return result;
     } catch (RuntimeException | Error e) {
-      if (unitCopied) {
-        reminders = savedReminders;
-        claims = savedClaims;
-        sends = savedSends;
-        lastSent = savedLastSent;
-      }
+      reminders = savedReminders;
+      claims = savedClaims;
+      sends = savedSends;
+      lastSent = savedLastSent;
       if (unitEvents != null) {
         unitEvents.forEach(events::forget);
       }
@@ -130,36 +143,47 @@ public final class UserState {
     }
   }
 
-  /** The user's records as the units applied so far left them. */
+  /**
+   * The user's records as the units applied so far left them, in compact immutable collections
+   * (a store that keeps records as values keeps this object).
+   */
   public UserRecords records() {
-    return reminders == loaded.reminders && claims == loaded.claims && sends == loaded.sends
-        && lastSent == loaded.lastSent ? loaded : new UserRecords(loaded.userId(), reminders, claims, sends, lastSent);
+    if (reminders == loaded.reminders && claims == loaded.claims && sends == loaded.sends
+        && lastSent == loaded.lastSent) {
+      return loaded;
+    }
+    // Frozen: the next unit copies before it writes, so these are never changed again.
+    reminders = Map.copyOf(reminders);
+    claims = Map.copyOf(claims);
+    sends = List.copyOf(sends);
+    lastSent = Map.copyOf(lastSent);
+    return new UserRecords(loaded.userId(), reminders, claims, sends, lastSent);
   }
 
   /** What the units applied so far changed since {@link #load}, counter deltas included. */
   public UserChanges changes() {
-    List<Reminder> inserted = new ArrayList<>(1);
-    List<Reminder> updated = new ArrayList<>(1);
-    List<String> deleted = new ArrayList<>(1);
+    List<Reminder> inserted = null;
+    List<Reminder> updated = null;
+    List<String> deleted = null;
     if (reminders != loaded.reminders || claims != loaded.claims) {
       for (Reminder now : reminders.values()) {
         Reminder before = loaded.reminders.get(now.id());
         if (before == null) {
-          inserted.add(now);
+          inserted = add(inserted, now);
         } else if ((before != now && !before.equals(now))
             || (loaded.claims.containsKey(now.id()) && !claims.containsKey(now.id()))) {
-          updated.add(now);
+          updated = add(updated, now);
         }
       }
       for (String id : loaded.reminders.keySet()) {
         if (!reminders.containsKey(id)) {
-          deleted.add(id);
+          deleted = add(deleted, id);
         }
       }
     }
-    List<SendRecord> insertedSends = new ArrayList<>(0);
-    List<SendRecord> updatedSends = new ArrayList<>(0);
-    List<String> deletedSends = new ArrayList<>(0);
+    List<SendRecord> insertedSends = null;
+    List<SendRecord> updatedSends = null;
+    List<String> deletedSends = null;
     if (sends != loaded.sends) {
       Map<String, SendRecord> before = new HashMap<>();
       for (SendRecord s : loaded.sends) {
@@ -168,35 +192,56 @@ public final class UserState {
       for (SendRecord s : sends) {
         SendRecord old = before.remove(s.reminderId());
         if (old == null) {
-          insertedSends.add(s);
+          insertedSends = add(insertedSends, s);
         } else if (!old.equals(s)) {
-          updatedSends.add(s);
+          updatedSends = add(updatedSends, s);
         }
       }
-      deletedSends.addAll(before.keySet());
+      if (!before.isEmpty()) {
+        deletedSends = new ArrayList<>(before.keySet());
+      }
     }
-    Map<String, Instant> lastSentSet = new HashMap<>(0);
-    List<String> lastSentRemoved = new ArrayList<>(0);
+    Map<String, Instant> lastSentSet = null;
+    Set<String> lastSentRemoved = null;
     if (lastSent != loaded.lastSent) {
-      lastSent.forEach((campaign, at) -> {
-        if (!at.equals(loaded.lastSent.get(campaign))) {
-          lastSentSet.put(campaign, at);
+      for (Map.Entry<String, Instant> e : lastSent.entrySet()) {
+        if (!e.getValue().equals(loaded.lastSent.get(e.getKey()))) {
+          if (lastSentSet == null) {
+            lastSentSet = new HashMap<>(4);
+          }
+          lastSentSet.put(e.getKey(), e.getValue());
         }
-      });
+      }
       for (String campaign : loaded.lastSent.keySet()) {
         if (!lastSent.containsKey(campaign)) {
+          if (lastSentRemoved == null) {
+            lastSentRemoved = new java.util.HashSet<>(4);
+          }
           lastSentRemoved.add(campaign);
         }
       }
     }
-    List<Counter> deltas = new ArrayList<>(counts.size());
-    counts.forEach((k, v) -> {
-      if (v != 0) {
-        deltas.add(new Counter(k.campaignId, k.step, k.name, v));
+    List<Counter> deltas = null;
+    if (counts != null) {
+      for (Map.Entry<CounterKey, Long> e : counts.entrySet()) {
+        if (e.getValue() != 0) {
+          deltas = add(deltas, new Counter(e.getKey().campaignId, e.getKey().step, e.getKey().name, e.getValue()));
+        }
       }
-    });
-    return new UserChanges(userId(), inserted, updated, deleted, insertedSends, updatedSends, deletedSends,
-        lastSentSet, Set.copyOf(lastSentRemoved), deltas);
+    }
+    return new UserChanges(userId(), orNone(inserted), orNone(updated), orNone(deleted), orNone(insertedSends),
+        orNone(updatedSends), orNone(deletedSends), lastSentSet == null ? Map.of() : lastSentSet,
+        lastSentRemoved == null ? Set.of() : lastSentRemoved, orNone(deltas));
+  }
+
+  private static <E> List<E> add(List<E> list, E item) {
+    List<E> out = list == null ? new ArrayList<>(2) : list;
+    out.add(item);
+    return out;
+  }
+
+  private static <E> List<E> orNone(List<E> list) {
+    return list == null ? List.of() : list;
   }
 
   // ------------------------------------------------------------------ for the engine
@@ -273,20 +318,20 @@ public final class UserState {
     if (reminder.sentAt() != null) {
       storable("sentAt", reminder.sentAt());
     }
-    beforeWrite();
+    writeReminders();
     reminders.values().removeIf(r -> !r.id().equals(reminder.id()) && r.campaignId().equals(reminder.campaignId())
         && r.key().equals(reminder.key()) && !claims.containsKey(r.id()));
     reminders.put(reminder.id(), reminder);
-    claims.remove(reminder.id());
+    releaseClaim(reminder.id());
   }
 
   /** Removes a reminder (pending or claimed) for good, e.g. when it reached its outcome. */
   public void delete(String reminderId) {
     inUnit();
     if (reminders.containsKey(reminderId)) {
-      beforeWrite();
+      writeReminders();
       reminders.remove(reminderId);
-      claims.remove(reminderId);
+      releaseClaim(reminderId);
     }
   }
 
@@ -320,10 +365,14 @@ public final class UserState {
   public void recordSend(SendRecord send) {
     inUnit();
     storable("sentAt", send.sentAt());
-    beforeWrite();
+    writeSends();
     sends.removeIf(s -> s.reminderId().equals(send.reminderId()));
     insertInOrder(send);
-    lastSent.merge(send.campaignId(), send.sentAt(), (a, b) -> a.isAfter(b) ? a : b);
+    Instant last = lastSent.get(send.campaignId());
+    if (last == null || send.sentAt().isAfter(last)) {
+      writeLastSent();
+      lastSent.put(send.campaignId(), send.sentAt());
+    }
   }
 
   /** Replaces a send record (same reminder id), e.g. to mark it converted; nothing when absent. */
@@ -332,7 +381,7 @@ public final class UserState {
     for (int i = 0; i < sends.size(); i++) {
       if (sends.get(i).reminderId().equals(send.reminderId())) {
         storable("sentAt", send.sentAt());
-        beforeWrite();
+        writeSends();
         sends.remove(i);
         insertInOrder(send);
         return;
@@ -353,7 +402,7 @@ public final class UserState {
     if (gone == null) {
       return;
     }
-    beforeWrite();
+    writeSends();
     sends.remove(gone);
     Instant latest = null;
     for (SendRecord s : sends) {
@@ -361,10 +410,13 @@ public final class UserState {
         latest = s.sentAt();
       }
     }
-    if (latest == null) {
-      lastSent.remove(gone.campaignId());
-    } else {
-      lastSent.put(gone.campaignId(), latest);
+    if (!Objects.equals(latest, lastSent.get(gone.campaignId()))) {
+      writeLastSent();
+      if (latest == null) {
+        lastSent.remove(gone.campaignId());
+      } else {
+        lastSent.put(gone.campaignId(), latest);
+      }
     }
   }
 
@@ -374,7 +426,7 @@ public final class UserState {
     if (sends.isEmpty() || !sends.get(0).sentAt().isBefore(before)) {
       return;
     }
-    beforeWrite();
+    writeSends();
     sends.removeIf(s -> s.sentAt().isBefore(before));
   }
 
@@ -409,20 +461,37 @@ public final class UserState {
     }
   }
 
-  /** The first write of a unit copies the collections, so that a unit that throws is undone. */
-  private void beforeWrite() {
-    if (unitCopied) {
-      return;
+  // The first write of a unit to a collection copies it, so that a unit that throws is undone.
+
+  private void writeReminders() {
+    if (!ownReminders) {
+      reminders = new LinkedHashMap<>(reminders);
+      ownReminders = true;
     }
-    unitCopied = true;
-    savedReminders = reminders;
-    savedClaims = claims;
-    savedSends = sends;
-    savedLastSent = lastSent;
-    reminders = new LinkedHashMap<>(reminders);
-    claims = new HashMap<>(claims);
-    sends = new ArrayList<>(sends);
-    lastSent = new HashMap<>(lastSent);
+  }
+
+  private void releaseClaim(String reminderId) {
+    if (claims.containsKey(reminderId)) {
+      if (!ownClaims) {
+        claims = new HashMap<>(claims);
+        ownClaims = true;
+      }
+      claims.remove(reminderId);
+    }
+  }
+
+  private void writeSends() {
+    if (!ownSends) {
+      sends = new ArrayList<>(sends);
+      ownSends = true;
+    }
+  }
+
+  private void writeLastSent() {
+    if (!ownLastSent) {
+      lastSent = new HashMap<>(lastSent);
+      ownLastSent = true;
+    }
   }
 
   private void insertInOrder(SendRecord send) {

@@ -92,12 +92,8 @@ public final class JdbcStore implements NudgeStore {
    * store changes them meanwhile.
    */
   private final ConcurrentHashMap<String, Prefetched> prefetched = new ConcurrentHashMap<>();
-  /** Whether the engine reads devices, attributes from this store: claims then prefetch them. */
-  private volatile boolean readsDevices;
-  private volatile boolean readsAttributes;
   private static final long PREFETCH_NANOS = TimeUnit.SECONDS.toNanos(2);
 
-  /** A claimed user's devices and attributes as read with the claim; a part is null when not read. */
   private record Prefetched(List<Device> devices, Map<String, Object> attributes, long readAt) {
     boolean fresh() {
       return System.nanoTime() - readAt < PREFETCH_NANOS;
@@ -342,15 +338,10 @@ public final class JdbcStore implements NudgeStore {
     return picked;
   }
 
-  /**
-   * Reads the devices and attributes of the claimed reminders' users, two queries in all; only the
-   * parts the engine reads from this store (an engine may take devices or users from elsewhere).
-   */
+  /** Reads the devices and attributes of the claimed reminders' users, two queries in all. */
   private void prefetch(List<Reminder> claimed) {
     prefetched.values().removeIf(p -> !p.fresh());
-    boolean withDevices = readsDevices;
-    boolean withAttributes = readsAttributes;
-    if (claimed.isEmpty() || (!withDevices && !withAttributes)) {
+    if (claimed.isEmpty()) {
       return;
     }
     List<String> userIds = claimed.stream().map(Reminder::userId).distinct().toList();
@@ -359,26 +350,22 @@ public final class JdbcStore implements NudgeStore {
     Map<String, Map<String, Object>> attributes = new java.util.HashMap<>();
     try (Connection c = dataSource.getConnection()) {
       c.setAutoCommit(true);
-      if (withDevices) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM "
-            + t.devices + " WHERE " + dialect.anyOf("user_id", userIds.size()) + " AND active = TRUE ORDER BY seq")) {
-          dialect.bind(c, ps, 1, userIds);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              devices.computeIfAbsent(rs.getString(1), u -> new ArrayList<>(2)).add(
-                  device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
-            }
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, platform, token, locale, zone FROM " + t.devices
+          + " WHERE " + dialect.anyOf("user_id", userIds.size()) + " AND active = TRUE ORDER BY seq")) {
+        dialect.bind(c, ps, 1, userIds);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            devices.computeIfAbsent(rs.getString(1), u -> new ArrayList<>(2)).add(
+                device(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5)));
           }
         }
       }
-      if (withAttributes) {
-        try (PreparedStatement ps = c.prepareStatement("SELECT user_id, attributes_json FROM " + t.users + " WHERE "
-            + dialect.anyOf("user_id", userIds.size()))) {
-          dialect.bind(c, ps, 1, userIds);
-          try (ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-              attributes.put(rs.getString(1), JsonValues.readMap(rs.getString(2)));
-            }
+      try (PreparedStatement ps = c.prepareStatement("SELECT user_id, attributes_json FROM " + t.users + " WHERE "
+          + dialect.anyOf("user_id", userIds.size()))) {
+        dialect.bind(c, ps, 1, userIds);
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            attributes.put(rs.getString(1), JsonValues.readMap(rs.getString(2)));
           }
         }
       }
@@ -386,8 +373,8 @@ public final class JdbcStore implements NudgeStore {
       return; // The reads fall back to one query each.
     }
     for (String u : userIds) {
-      prefetched.put(u, new Prefetched(withDevices ? List.copyOf(devices.getOrDefault(u, List.of())) : null,
-          withAttributes ? attributes.getOrDefault(u, Map.of()) : null, readAt));
+      prefetched.put(u, new Prefetched(List.copyOf(devices.getOrDefault(u, List.of())),
+          attributes.getOrDefault(u, Map.of()), readAt));
     }
   }
 
@@ -679,9 +666,8 @@ public final class JdbcStore implements NudgeStore {
 
   @Override
   public List<Device> activeDevices(String userId) {
-    readsDevices = true;
     Prefetched p = prefetched.get(userId);
-    if (p != null && p.devices() != null && p.fresh()) {
+    if (p != null && p.fresh()) {
       return p.devices();
     }
     return query("read the devices of user " + userId, "SELECT user_id, platform, token, locale, zone FROM " + t.devices
@@ -771,9 +757,8 @@ public final class JdbcStore implements NudgeStore {
 
   @Override
   public Map<String, Object> attributes(String userId) {
-    readsAttributes = true;
     Prefetched p = prefetched.get(userId);
-    if (p != null && p.attributes() != null && p.fresh()) {
+    if (p != null && p.fresh()) {
       return p.attributes();
     }
     return query("read the attributes of user " + userId, "SELECT attributes_json FROM " + t.users + " WHERE user_id = ?",
