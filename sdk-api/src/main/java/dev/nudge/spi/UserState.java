@@ -184,7 +184,9 @@ public final class UserState {
     List<SendRecord> insertedSends = null;
     List<SendRecord> updatedSends = null;
     List<String> deletedSends = null;
-    if (sends != loaded.sends) {
+    if (sends != loaded.sends && loaded.sends.isEmpty()) {
+      insertedSends = sends.isEmpty() ? null : new ArrayList<>(sends);
+    } else if (sends != loaded.sends) {
       Map<String, SendRecord> before = new HashMap<>();
       for (SendRecord s : loaded.sends) {
         before.put(s.reminderId(), s);
@@ -329,8 +331,13 @@ public final class UserState {
   public void delete(String reminderId) {
     inUnit();
     if (reminders.containsKey(reminderId)) {
-      writeReminders();
-      reminders.remove(reminderId);
+      if (reminders.size() == 1) {
+        reminders = Map.of(); // the user's only reminder: nothing to copy
+        ownReminders = false;
+      } else {
+        writeReminders();
+        reminders.remove(reminderId);
+      }
       releaseClaim(reminderId);
     }
   }
@@ -472,6 +479,11 @@ public final class UserState {
 
   private void releaseClaim(String reminderId) {
     if (claims.containsKey(reminderId)) {
+      if (claims.size() == 1) {
+        claims = Map.of();
+        ownClaims = false;
+        return;
+      }
       if (!ownClaims) {
         claims = new HashMap<>(claims);
         ownClaims = true;
@@ -482,14 +494,14 @@ public final class UserState {
 
   private void writeSends() {
     if (!ownSends) {
-      sends = new ArrayList<>(sends);
+      sends = sends.isEmpty() ? new ArrayList<>(2) : new ArrayList<>(sends);
       ownSends = true;
     }
   }
 
   private void writeLastSent() {
     if (!ownLastSent) {
-      lastSent = new HashMap<>(lastSent);
+      lastSent = lastSent.isEmpty() ? new HashMap<>(4) : new HashMap<>(lastSent);
       ownLastSent = true;
     }
   }
