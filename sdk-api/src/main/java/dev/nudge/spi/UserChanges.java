@@ -28,15 +28,19 @@ public final class UserChanges {
       List<SendRecord> insertedSends, List<SendRecord> updatedSends, List<String> deletedSends,
       Map<String, Instant> lastSent, Set<String> lastSentRemoved, List<Counter> counts) {
     this.userId = userId;
-    this.inserted = Collections.unmodifiableList(inserted);
-    this.updated = Collections.unmodifiableList(updated);
-    this.deleted = Collections.unmodifiableList(deleted);
-    this.insertedSends = Collections.unmodifiableList(insertedSends);
-    this.updatedSends = Collections.unmodifiableList(updatedSends);
-    this.deletedSends = Collections.unmodifiableList(deletedSends);
-    this.lastSent = Collections.unmodifiableMap(lastSent);
-    this.lastSentRemoved = Collections.unmodifiableSet(lastSentRemoved);
-    this.counts = Collections.unmodifiableList(counts);
+    this.inserted = readOnly(inserted);
+    this.updated = readOnly(updated);
+    this.deleted = readOnly(deleted);
+    this.insertedSends = readOnly(insertedSends);
+    this.updatedSends = readOnly(updatedSends);
+    this.deletedSends = readOnly(deletedSends);
+    this.lastSent = lastSent.isEmpty() ? Map.of() : Collections.unmodifiableMap(lastSent);
+    this.lastSentRemoved = lastSentRemoved.isEmpty() ? Set.of() : Collections.unmodifiableSet(lastSentRemoved);
+    this.counts = readOnly(counts);
+  }
+
+  private static <E> List<E> readOnly(List<E> list) {
+    return list.isEmpty() ? List.of() : Collections.unmodifiableList(list); // most parts of a change are empty
   }
 
   /** The user. */

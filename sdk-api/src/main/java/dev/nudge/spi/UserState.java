@@ -2,6 +2,8 @@ package dev.nudge.spi;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +11,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -56,6 +57,8 @@ public final class UserState {
   }
 
   private static final long MAX_EPOCH_SECOND = Long.MAX_VALUE / 1_000_000L - 1;
+  private static final Comparator<Counter> COUNTER_ORDER = Comparator.comparing(Counter::campaignId)
+      .thenComparingInt(Counter::step).thenComparing(Counter::name);
 
   private final UserRecords loaded;
   private final EventLedger events;
@@ -66,7 +69,8 @@ public final class UserState {
   private Map<String, Claim> claims;
   private List<SendRecord> sends;
   private Map<String, Instant> lastSent;
-  private TreeMap<CounterKey, Long> counts;
+  /** Counter deltas in the order counted; a failed unit's are cut off again. */
+  private ArrayList<Counter> counts;
 
   private boolean inUnit;
   private boolean ownReminders;
@@ -78,7 +82,7 @@ public final class UserState {
   private List<SendRecord> savedSends;
   private Map<String, Instant> savedLastSent;
   private List<String> unitEvents;
-  private Map<CounterKey, Long> unitCounts;
+  private int unitCountsFrom;
 
   private UserState(UserRecords loaded, EventLedger events) {
     this.loaded = loaded;
@@ -115,21 +119,17 @@ public final class UserState {
     savedSends = sends;
     savedLastSent = lastSent;
     unitEvents = null;
-    unitCounts = null;
+    unitCountsFrom = counts == null ? 0 : counts.size();
     try {
-      T result = work.apply(this);
-      if (unitCounts != null) {
-        if (counts == null) {
-          counts = new TreeMap<>();
-        }
-        unitCounts.forEach((k, v) -> counts.merge(k, v, Long::sum));
-      }
-      return result;
+      return work.apply(this);
     } catch (RuntimeException | Error e) {
       reminders = savedReminders;
       claims = savedClaims;
       sends = savedSends;
       lastSent = savedLastSent;
+      if (counts != null) {
+        counts.subList(unitCountsFrom, counts.size()).clear();
+      }
       if (unitEvents != null) {
         unitEvents.forEach(events::forget);
       }
@@ -184,8 +184,10 @@ public final class UserState {
     List<SendRecord> insertedSends = null;
     List<SendRecord> updatedSends = null;
     List<String> deletedSends = null;
+    // A collection this state no longer writes to is handed over as it is: the next unit copies
+    // before it writes (see writeSends and writeLastSent).
     if (sends != loaded.sends && loaded.sends.isEmpty()) {
-      insertedSends = sends.isEmpty() ? null : new ArrayList<>(sends);
+      insertedSends = sends.isEmpty() ? null : sends;
     } else if (sends != loaded.sends) {
       Map<String, SendRecord> before = new HashMap<>();
       for (SendRecord s : loaded.sends) {
@@ -205,7 +207,9 @@ public final class UserState {
     }
     Map<String, Instant> lastSentSet = null;
     Set<String> lastSentRemoved = null;
-    if (lastSent != loaded.lastSent) {
+    if (lastSent != loaded.lastSent && loaded.lastSent.isEmpty()) {
+      lastSentSet = lastSent.isEmpty() ? null : lastSent;
+    } else if (lastSent != loaded.lastSent) {
       for (Map.Entry<String, Instant> e : lastSent.entrySet()) {
         if (!e.getValue().equals(loaded.lastSent.get(e.getKey()))) {
           if (lastSentSet == null) {
@@ -223,17 +227,39 @@ public final class UserState {
         }
       }
     }
-    List<Counter> deltas = null;
-    if (counts != null) {
-      for (Map.Entry<CounterKey, Long> e : counts.entrySet()) {
-        if (e.getValue() != 0) {
-          deltas = add(deltas, new Counter(e.getKey().campaignId, e.getKey().step, e.getKey().name, e.getValue()));
-        }
-      }
-    }
+    List<Counter> deltas = deltas();
     return new UserChanges(userId(), orNone(inserted), orNone(updated), orNone(deleted), orNone(insertedSends),
         orNone(updatedSends), orNone(deletedSends), lastSentSet == null ? Map.of() : lastSentSet,
         lastSentRemoved == null ? Set.of() : lastSentRemoved, orNone(deltas));
+  }
+
+  /** The counter deltas summed per counter, in counter order (so stores update counter rows in one order). */
+  private List<Counter> deltas() {
+    int n = counts == null ? 0 : counts.size();
+    if (n == 0) {
+      return null;
+    }
+    if (n == 1) {
+      return counts.get(0).value() == 0 ? null : List.of(counts.get(0));
+    }
+    Counter[] sorted = counts.toArray(new Counter[n]);
+    Arrays.sort(sorted, COUNTER_ORDER);
+    List<Counter> out = new ArrayList<>(n);
+    Counter run = null;
+    for (Counter c : sorted) {
+      if (run != null && COUNTER_ORDER.compare(run, c) == 0) {
+        run = new Counter(run.campaignId(), run.step(), run.name(), run.value() + c.value());
+      } else {
+        if (run != null && run.value() != 0) {
+          out.add(run);
+        }
+        run = c;
+      }
+    }
+    if (run.value() != 0) {
+      out.add(run);
+    }
+    return out;
   }
 
   private static <E> List<E> add(List<E> list, E item) {
@@ -448,10 +474,10 @@ public final class UserState {
     if (delta == 0) {
       return;
     }
-    if (unitCounts == null) {
-      unitCounts = new HashMap<>(4);
+    if (counts == null) {
+      counts = new ArrayList<>(4);
     }
-    unitCounts.merge(new CounterKey(campaignId, step, counter), delta, Long::sum);
+    counts.add(new Counter(campaignId, step, counter, delta));
   }
 
   @Override
@@ -519,18 +545,6 @@ public final class UserState {
     if (s > MAX_EPOCH_SECOND || s < -MAX_EPOCH_SECOND) {
       throw new IllegalArgumentException(field + " " + t + " is outside what a store keeps (about 290,000 years"
           + " either side of 1970, to the microsecond)");
-    }
-  }
-
-  private record CounterKey(String campaignId, int step, String name) implements Comparable<CounterKey> {
-    @Override
-    public int compareTo(CounterKey o) {
-      int c = campaignId.compareTo(o.campaignId);
-      if (c != 0) {
-        return c;
-      }
-      c = Integer.compare(step, o.step);
-      return c != 0 ? c : name.compareTo(o.name);
     }
   }
 }

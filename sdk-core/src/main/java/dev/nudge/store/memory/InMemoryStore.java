@@ -113,19 +113,25 @@ public final class InMemoryStore implements NudgeStore {
 
   /** Moves the due and lease indexes and the counters along with one unit's changes. */
   private void index(UserRecords before, UserChanges changes) {
-    for (String id : changes.deleted()) {
-      unindex(before, id);
+    // Indexed loops: most of these lists are empty, and this runs for every unit of work.
+    List<String> deleted = changes.deleted();
+    for (int i = 0; i < deleted.size(); i++) {
+      unindex(before, deleted.get(i));
       count.decrementAndGet();
     }
-    for (Reminder r : changes.updated()) {
-      unindex(before, r.id());
-      due.add(r);
+    List<Reminder> updated = changes.updated();
+    for (int i = 0; i < updated.size(); i++) {
+      unindex(before, updated.get(i).id());
+      due.add(updated.get(i));
     }
-    for (Reminder r : changes.inserted()) {
-      due.add(r);
+    List<Reminder> inserted = changes.inserted();
+    for (int i = 0; i < inserted.size(); i++) {
+      due.add(inserted.get(i));
       count.incrementAndGet();
     }
-    for (Counter c : changes.counts()) {
+    List<Counter> counts = changes.counts();
+    for (int i = 0; i < counts.size(); i++) {
+      Counter c = counts.get(i);
       counters.computeIfAbsent(new CounterKey(c.campaignId(), c.step(), c.name()), k -> new LongAdder())
           .add(c.value());
     }
