@@ -4,7 +4,10 @@ package dev.nudge;
 public enum Outcome {
   /** Sent to at least one of the user's devices. */
   SENT,
-  /** Cancelled by a stop event (or by replacing the campaign without it). */
+  /**
+   * Cancelled: by a stop event, by replacing or removing the campaign or its step, or by the host
+   * (see {@link CancelReason}).
+   */
   CANCELLED,
   /** Not sent because of the delivery policy or missing data; see {@link SuppressionReason}. */
   SUPPRESSED,

@@ -11,11 +11,12 @@ import java.time.Instant;
  * @param userId the user
  * @param key the correlation value; empty when the campaign has no {@code correlatedBy}
  * @param outcome the outcome
- * @param reason the cause of a suppression, {@code null} otherwise
+ * @param reason why: a {@link SuppressionReason} when {@code SUPPRESSED}, a {@link CancelReason} when
+ *     the host cancelled it, {@code null} otherwise
  * @param dueAt the reminder's due time before any quiet-hour deferral
  * @param devices how many devices it was sent to; 0 unless {@code SENT}
  * @param title the rendered title for the user's first device, {@code null} unless {@code SENT}
  * @param body the rendered body for the user's first device, {@code null} unless {@code SENT}
  */
 public record OutcomeReport(Instant at, String campaignId, int step, String userId, String key,
-    Outcome outcome, SuppressionReason reason, Instant dueAt, int devices, String title, String body) {}
+    Outcome outcome, OutcomeReason reason, Instant dueAt, int devices, String title, String body) {}

@@ -1,7 +1,7 @@
 package dev.nudge;
 
 /** Why a reminder was {@link Outcome#SUPPRESSED}. */
-public enum SuppressionReason {
+public enum SuppressionReason implements OutcomeReason {
   /** The user already had the most sends the campaign or global cap allows. */
   FREQUENCY_CAP,
   /** The user has no active device. */

@@ -314,6 +314,20 @@ public final class UserState {
     return Optional.ofNullable(reminders.get(reminderId));
   }
 
+  /** Every reminder of this user, pending and claimed, in {@link Reminder#DUE_ORDER}. */
+  public List<Reminder> reminders() {
+    inUnit();
+    List<Reminder> out = new ArrayList<>(reminders.values());
+    out.sort(Reminder.DUE_ORDER);
+    return out;
+  }
+
+  /** The claim on a reminder of this user; empty while it is pending or when there is none. */
+  public Optional<Claim> claim(String reminderId) {
+    inUnit();
+    return Optional.ofNullable(claims.get(reminderId));
+  }
+
   /** All pending (not claimed) reminders of this campaign, any key, in {@link Reminder#DUE_ORDER}. */
   public List<Reminder> pending(String campaignId) {
     inUnit();

@@ -1,6 +1,7 @@
 package dev.nudge.core;
 
 import dev.nudge.Campaign;
+import dev.nudge.CancelReason;
 import dev.nudge.Event;
 import dev.nudge.Goal;
 import dev.nudge.Outcome;
@@ -179,6 +180,29 @@ final class Ingest {
   }
 
   /**
+   * Cancels a user's pending reminders of one campaign, of one key or (with {@code key} null) all
+   * keys, for the host, with {@code CANCELLED} outcomes reported with {@link CancelReason#HOST_CANCELLED}.
+   * A reminder an instance is sending is left to that instance; one whose claim ran out (its
+   * instance died) is cancelled. Completes with how many, once the listeners were told.
+   */
+  CompletableFuture<Integer> cancel(String userId, String campaignId, String key) {
+    boolean wait = !Listeners.onListenerThread();
+    return store.atomically(userId, state -> {
+      Effects fx = new Effects(clock.instant());
+      fx.reason = CancelReason.HOST_CANCELLED;
+      for (Reminder r : state.reminders()) {
+        boolean stale = state.claim(r.id()).map(c -> c.until().isBefore(fx.at)).orElse(true);
+        if (r.campaignId().equals(campaignId) && (key == null || r.key().equals(key)) && stale) {
+          state.delete(r.id());
+          state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
+          fx.cancelled.add(r);
+        }
+      }
+      return fx;
+    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
+  }
+
+  /**
    * Reports the cancellations to the listeners; completes once they were told, or at once when
    * {@code wait} is false.
    */
@@ -194,7 +218,7 @@ final class Ingest {
     List<OutcomeReport> reports = new ArrayList<>(fx.cancelled.size());
     for (Reminder c : fx.cancelled) {
       reports.add(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
-          Outcome.CANCELLED, null, c.dueAt(), 0, null, null));
+          Outcome.CANCELLED, fx.reason, c.dueAt(), 0, null, null));
     }
     CompletableFuture<Void> told = listeners.onOutcomes(reports);
     return wait ? told.thenApply(ignored -> result) : CompletableFuture.completedFuture(result);
@@ -208,6 +232,7 @@ final class Ingest {
     int scheduled;
     int ignored;
     int restarted;
+    CancelReason reason; // of the cancellations, when the host asked for them
     final List<Reminder> cancelled = new ArrayList<>(0);
     final List<SendRecord> converted = new ArrayList<>(0);
 

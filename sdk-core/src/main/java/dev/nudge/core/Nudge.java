@@ -2,10 +2,12 @@ package dev.nudge.core;
 
 import dev.nudge.store.memory.InMemoryStore;
 import dev.nudge.Campaign;
+import dev.nudge.CancelReason;
 import dev.nudge.CampaignStats;
 import dev.nudge.Device;
 import dev.nudge.Event;
 import dev.nudge.FrequencyCap;
+import dev.nudge.PendingReminder;
 import dev.nudge.Platform;
 import dev.nudge.TrackResult;
 import dev.nudge.core.internal.EngineAccess;
@@ -262,6 +264,71 @@ public final class Nudge implements AutoCloseable {
     }
   }
 
+  // ------------------------------------------------------------------ one user's reminders
+
+  /**
+   * The reminders Nudge keeps for a user and has not resolved yet, in the order they come due:
+   * pending ones, held ones (their campaign is not defined on this engine) and ones an instance
+   * is sending right now. Reads the store (one unit of work for the user).
+   *
+   * @throws IllegalArgumentException when {@code userId} is null or blank
+   */
+  public List<PendingReminder> pending(String userId) {
+    checkOpen();
+    Checks.name("userId", userId);
+    Instant now = clock.instant();
+    return join(store.atomically(userId, state -> {
+      List<PendingReminder> out = new ArrayList<>();
+      for (dev.nudge.spi.Reminder r : state.reminders()) {
+        boolean sending = state.claim(r.id()).map(c -> !c.until().isBefore(now)).orElse(false);
+        CompiledCampaign c = rules.get(r.campaignId());
+        boolean held = c == null || r.step() >= c.steps.size();
+        out.add(new PendingReminder(r.campaignId(), r.step(), r.userId(), r.key(), r.dueAt(), r.fireAt(), held,
+            sending));
+      }
+      return out;
+    }));
+  }
+
+  /**
+   * Cancels a user's pending reminders of one campaign, every key, e.g. when support resolved the
+   * user's cart by hand. They end {@code CANCELLED}, reported to listeners with
+   * {@link CancelReason#HOST_CANCELLED} and counted. A reminder an instance is sending at that
+   * moment is not cancelled (see {@link PendingReminder#sending()}). Returns once the store
+   * applied it and the listeners were told (unless called from a listener).
+   *
+   * @return how many reminders were cancelled (0 when there were none)
+   * @throws IllegalArgumentException when {@code userId} or {@code campaignId} is null or blank
+   */
+  public int cancel(String userId, String campaignId) {
+    return cancelFor(userId, campaignId, null);
+  }
+
+  /**
+   * Cancels a user's pending reminder of one campaign and correlation key, as
+   * {@link #cancel(String, String)} does for every key.
+   *
+   * @param key the correlation value (e.g. the cart id); empty for a campaign without
+   *     {@code correlatedBy}
+   * @return how many reminders were cancelled: 0 or 1 (a campaign keeps one per key)
+   * @throws IllegalArgumentException when an argument is null, or {@code userId} or
+   *     {@code campaignId} is blank
+   */
+  public int cancel(String userId, String campaignId, String key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key is required; pass \"\" for a campaign without correlatedBy, or use"
+          + " cancel(userId, campaignId) for every key");
+    }
+    return cancelFor(userId, campaignId, key);
+  }
+
+  private int cancelFor(String userId, String campaignId, String key) {
+    checkOpen();
+    Checks.name("userId", userId);
+    Checks.name("campaignId", campaignId);
+    return join(ingest.cancel(userId, campaignId, key));
+  }
+
   /**
    * Reminders in the store that this engine holds because it does not define their campaign
    * (after a restart, until the host defines it again), across every instance on the store. They
@@ -417,8 +484,13 @@ public final class Nudge implements AutoCloseable {
 
   /** Tracks an event and waits until its effects are stored. */
   public TrackResult trackAndWait(Event event) {
+    return join(track(event));
+  }
+
+  /** Waits for {@code f}; a runtime exception it failed with is rethrown as it is. */
+  private static <T> T join(CompletableFuture<T> f) {
     try {
-      return track(event).join();
+      return f.join();
     } catch (CompletionException e) {
       if (e.getCause() instanceof RuntimeException re) {
         throw re;
