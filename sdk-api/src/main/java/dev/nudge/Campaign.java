@@ -41,6 +41,7 @@ public final class Campaign {
   private final List<Step> steps;
   private final DeliveryPolicy policy;
   private final Goal goal;
+  private final String category;
 
   private Campaign(Builder b) {
     this.id = b.id;
@@ -55,6 +56,26 @@ public final class Campaign {
     this.steps = List.copyOf(b.steps);
     this.policy = b.policy;
     this.goal = b.goal;
+    this.category = b.category;
+  }
+
+  /** The category of a campaign that sets none. */
+  public static final String DEFAULT_CATEGORY = "marketing";
+
+  private static final java.util.regex.Pattern CATEGORY = java.util.regex.Pattern.compile("[a-z][a-z0-9_.-]{0,63}");
+
+  /**
+   * Checks a consent category name (as {@link Builder#category} takes it) and returns it.
+   *
+   * @throws IllegalArgumentException naming {@code field} when the name is null or malformed
+   */
+  public static String checkCategory(String field, String category) {
+    if (category == null || !CATEGORY.matcher(category).matches()) {
+      throw new IllegalArgumentException(field + " is " + (category == null ? "null" : "'" + category + "'")
+          + "; use lowercase letters, digits, '_', '-' or '.', starting with a letter, at most 64 characters"
+          + " (e.g. marketing, reminders, transactional)");
+    }
+    return category;
   }
 
   /** Starts a campaign with a stable id (used for statistics, re-definition and removal). */
@@ -76,6 +97,7 @@ public final class Campaign {
     b.steps.addAll(steps);
     b.policy = policy;
     b.goal = goal;
+    b.category = category;
     return b;
   }
 
@@ -139,24 +161,34 @@ public final class Campaign {
     return Optional.ofNullable(goal);
   }
 
+  /**
+   * The consent category users opt in to or out of (e.g. {@code marketing}, {@code reminders},
+   * {@code transactional}); {@value #DEFAULT_CATEGORY} unless set. A user opted out of it is not
+   * sent this campaign (its reminders end {@code SUPPRESSED}, {@code OPTED_OUT}), unless the engine
+   * marks the category required.
+   */
+  public String category() {
+    return category;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof Campaign c && id.equals(c.id) && trigger.equals(c.trigger)
         && where.equals(c.where) && audience.equals(c.audience) && stopEvents.equals(c.stopEvents)
         && Objects.equals(correlateBy, c.correlateBy) && reentry == c.reentry && once == c.once
         && Objects.equals(cooldown, c.cooldown) && steps.equals(c.steps) && policy.equals(c.policy)
-        && Objects.equals(goal, c.goal);
+        && Objects.equals(goal, c.goal) && category.equals(c.category);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(id, trigger, where, audience, stopEvents, correlateBy, reentry, once, cooldown,
-        steps, policy, goal);
+        steps, policy, goal, category);
   }
 
   @Override
   public String toString() {
-    return "Campaign{id=" + id + ", trigger=" + trigger + ", stopEvents=" + stopEvents
+    return "Campaign{id=" + id + ", category=" + category + ", trigger=" + trigger + ", stopEvents=" + stopEvents
         + ", steps=" + steps.size() + "}";
   }
 
@@ -175,6 +207,7 @@ public final class Campaign {
     private Duration nextDelay = Duration.ZERO;
     private DeliveryPolicy policy = DeliveryPolicy.NONE;
     private Goal goal;
+    private String category = DEFAULT_CATEGORY;
 
     private Builder(String id) {
       this.id = id;
@@ -272,6 +305,15 @@ public final class Campaign {
     /** Counts a send as converted when the user does {@code event} within {@code within}. */
     public Builder goal(String event, Duration within) {
       this.goal = new Goal(event, within);
+      return this;
+    }
+
+    /**
+     * The consent category (default {@value Campaign#DEFAULT_CATEGORY}): lowercase letters, digits,
+     * {@code _}, {@code -} and {@code .}, starting with a letter, at most 64 characters.
+     */
+    public Builder category(String category) {
+      this.category = Campaign.checkCategory("campaign '" + id + "' category", category);
       return this;
     }
 

@@ -7,5 +7,10 @@ public enum SuppressionReason implements OutcomeReason {
   /** The user has no active device. */
   NO_DEVICE,
   /** A template placeholder had no value and no default. */
-  MISSING_VALUE
+  MISSING_VALUE,
+  /**
+   * The user opted out of the campaign's category (or of every category), which the engine does
+   * not mark required.
+   */
+  OPTED_OUT
 }

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,12 +22,13 @@ public final class UserChanges {
   private final List<String> deletedSends;
   private final Map<String, Instant> lastSent;
   private final Set<String> lastSentRemoved;
+  private final Map<String, Boolean> consent; // null: unchanged
   private final List<Counter> counts;
 
   /** Takes the collections as they are: {@link UserState} hands over collections nobody changes. */
   UserChanges(String userId, List<Reminder> inserted, List<Reminder> updated, List<String> deleted,
       List<SendRecord> insertedSends, List<SendRecord> updatedSends, List<String> deletedSends,
-      Map<String, Instant> lastSent, Set<String> lastSentRemoved, List<Counter> counts) {
+      Map<String, Instant> lastSent, Set<String> lastSentRemoved, Map<String, Boolean> consent, List<Counter> counts) {
     this.userId = userId;
     this.inserted = readOnly(inserted);
     this.updated = readOnly(updated);
@@ -36,6 +38,7 @@ public final class UserChanges {
     this.deletedSends = readOnly(deletedSends);
     this.lastSent = lastSent.isEmpty() ? Map.of() : Collections.unmodifiableMap(lastSent);
     this.lastSentRemoved = lastSentRemoved.isEmpty() ? Set.of() : Collections.unmodifiableSet(lastSentRemoved);
+    this.consent = consent == null ? null : Map.copyOf(consent);
     this.counts = readOnly(counts);
   }
 
@@ -92,6 +95,14 @@ public final class UserChanges {
   }
 
   /**
+   * The user's whole consent as it is now ({@link UserRecords#consent()}), when the units changed
+   * it; empty when unchanged.
+   */
+  public Optional<Map<String, Boolean>> consent() {
+    return Optional.ofNullable(consent);
+  }
+
+  /**
    * Counter deltas to add, atomically with the rest ({@link Counter#value()} is the delta; never
    * zero), in campaign, step and counter-name order.
    */
@@ -104,16 +115,17 @@ public final class UserChanges {
     return !changesRecords() && counts.isEmpty();
   }
 
-  /** Whether reminders, sends or last-sent times changed (counters aside). */
+  /** Whether reminders, sends, last-sent times or consent changed (counters aside). */
   public boolean changesRecords() {
     return !inserted.isEmpty() || !updated.isEmpty() || !deleted.isEmpty() || !insertedSends.isEmpty()
-        || !updatedSends.isEmpty() || !deletedSends.isEmpty() || !lastSent.isEmpty() || !lastSentRemoved.isEmpty();
+        || !updatedSends.isEmpty() || !deletedSends.isEmpty() || !lastSent.isEmpty() || !lastSentRemoved.isEmpty()
+        || consent != null;
   }
 
   @Override
   public String toString() {
     return "UserChanges{" + userId + ": reminders +" + inserted.size() + " ~" + updated.size() + " -" + deleted.size()
         + ", sends +" + insertedSends.size() + " ~" + updatedSends.size() + " -" + deletedSends.size()
-        + ", lastSent " + lastSent.size() + " -" + lastSentRemoved.size() + ", counts " + counts.size() + "}";
+        + ", lastSent " + lastSent.size() + " -" + lastSentRemoved.size() + (consent == null ? "" : ", consent") + ", counts " + counts.size() + "}";
   }
 }

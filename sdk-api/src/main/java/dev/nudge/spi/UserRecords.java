@@ -15,7 +15,7 @@ import java.util.Optional;
 /**
  * Everything a {@link ReminderStore} keeps for one user, as it loads it into a {@link UserState}
  * and as a unit of work leaves it: the user's reminders with their claims, send history and
- * last-sent time per campaign. Immutable.
+ * last-sent time per campaign, and consent. Immutable.
  *
  * <p>A store that keeps users' records as whole values (in memory, a document database, a
  * key-value store) can store this object as it is; a store with tables reads rows into a
@@ -26,26 +26,31 @@ public final class UserRecords {
   static final Comparator<SendRecord> SEND_ORDER = Comparator.comparing(SendRecord::sentAt)
       .thenComparing(SendRecord::reminderId);
 
+  /** The consent key that stands for every category. */
+  public static final String ALL_CATEGORIES = "*";
+
   private final String userId;
   final Map<String, Reminder> reminders;
   final Map<String, Claim> claims;
   final List<SendRecord> sends;
   final Map<String, Instant> lastSent;
+  final Map<String, Boolean> consent;
 
   /** Takes the collections as they are: callers hand over collections nobody changes afterwards. */
   UserRecords(String userId, Map<String, Reminder> reminders, Map<String, Claim> claims, List<SendRecord> sends,
-      Map<String, Instant> lastSent) {
+      Map<String, Instant> lastSent, Map<String, Boolean> consent) {
     this.userId = userId;
     this.reminders = reminders;
     this.claims = claims;
     this.sends = sends;
     this.lastSent = lastSent;
+    this.consent = consent;
   }
 
   /** No reminders, sends or last-sent times. */
   public static UserRecords empty(String userId) {
     Objects.requireNonNull(userId, "userId");
-    return new UserRecords(userId, Map.of(), Map.of(), List.of(), Map.of());
+    return new UserRecords(userId, Map.of(), Map.of(), List.of(), Map.of(), Map.of());
   }
 
   /** Starts the records of {@code userId}, as a store reads them. */
@@ -83,9 +88,17 @@ public final class UserRecords {
     return Collections.unmodifiableMap(lastSent);
   }
 
+  /**
+   * The user's consent: category to whether it is allowed, {@link #ALL_CATEGORIES} for every
+   * category not listed. Empty when the user never opted out (everything allowed).
+   */
+  public Map<String, Boolean> consent() {
+    return Collections.unmodifiableMap(consent);
+  }
+
   /** Whether there is nothing for this user. */
   public boolean isEmpty() {
-    return reminders.isEmpty() && sends.isEmpty() && lastSent.isEmpty();
+    return reminders.isEmpty() && sends.isEmpty() && lastSent.isEmpty() && consent.isEmpty();
   }
 
   /**
@@ -108,18 +121,19 @@ public final class UserRecords {
       c = new HashMap<>(claims);
       c.put(reminderId, claim);
     }
-    return new UserRecords(userId, reminders, Map.copyOf(c), sends, lastSent);
+    return new UserRecords(userId, reminders, Map.copyOf(c), sends, lastSent, consent);
   }
 
   @Override
   public boolean equals(Object o) {
     return o instanceof UserRecords r && r.userId.equals(userId) && r.reminders.equals(reminders)
-        && r.claims.equals(claims) && r.sends.equals(sends) && r.lastSent.equals(lastSent);
+        && r.claims.equals(claims) && r.sends.equals(sends) && r.lastSent.equals(lastSent)
+        && r.consent.equals(consent);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(userId, reminders, claims, sends, lastSent);
+    return Objects.hash(userId, reminders, claims, sends, lastSent, consent);
   }
 
   @Override
@@ -135,6 +149,7 @@ public final class UserRecords {
     private final Map<String, Claim> claims = new HashMap<>(2);
     private final Map<String, SendRecord> sends = new LinkedHashMap<>(4);
     private final Map<String, Instant> lastSent = new HashMap<>(2);
+    private final Map<String, Boolean> consent = new HashMap<>(2);
 
     Builder(String userId) {
       this.userId = Objects.requireNonNull(userId, "userId");
@@ -174,12 +189,21 @@ public final class UserRecords {
       return this;
     }
 
+    /**
+     * The user's consent to a category, or with {@link #ALL_CATEGORIES} to every category not
+     * given on its own.
+     */
+    public Builder consent(String category, boolean allowed) {
+      consent.put(Objects.requireNonNull(category, "category"), allowed);
+      return this;
+    }
+
     /** The records. */
     public UserRecords build() {
       List<SendRecord> s = new ArrayList<>(sends.values());
       s.sort(SEND_ORDER);
       return new UserRecords(userId, new LinkedHashMap<>(reminders), new HashMap<>(claims), s,
-          new HashMap<>(lastSent));
+          new HashMap<>(lastSent), consent.isEmpty() ? Map.of() : new HashMap<>(consent));
     }
   }
 }

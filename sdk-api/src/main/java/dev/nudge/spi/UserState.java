@@ -69,6 +69,7 @@ public final class UserState {
   private Map<String, Claim> claims;
   private List<SendRecord> sends;
   private Map<String, Instant> lastSent;
+  private Map<String, Boolean> consent;
   /** Counter deltas in the order counted; a failed unit's are cut off again. */
   private ArrayList<Counter> counts;
 
@@ -77,10 +78,12 @@ public final class UserState {
   private boolean ownClaims;
   private boolean ownSends;
   private boolean ownLastSent;
+  private boolean ownConsent;
   private Map<String, Reminder> savedReminders;
   private Map<String, Claim> savedClaims;
   private List<SendRecord> savedSends;
   private Map<String, Instant> savedLastSent;
+  private Map<String, Boolean> savedConsent;
   private List<String> unitEvents;
   private int unitCountsFrom;
 
@@ -91,6 +94,7 @@ public final class UserState {
     this.claims = loaded.claims;
     this.sends = loaded.sends;
     this.lastSent = loaded.lastSent;
+    this.consent = loaded.consent;
   }
 
   /** A state over a user's records as the store loaded them; {@code events} answers for event ids. */
@@ -114,10 +118,12 @@ public final class UserState {
     ownClaims = false;
     ownSends = false;
     ownLastSent = false;
+    ownConsent = false;
     savedReminders = reminders;
     savedClaims = claims;
     savedSends = sends;
     savedLastSent = lastSent;
+    savedConsent = consent;
     unitEvents = null;
     unitCountsFrom = counts == null ? 0 : counts.size();
     try {
@@ -127,6 +133,7 @@ public final class UserState {
       claims = savedClaims;
       sends = savedSends;
       lastSent = savedLastSent;
+      consent = savedConsent;
       if (counts != null) {
         counts.subList(unitCountsFrom, counts.size()).clear();
       }
@@ -140,6 +147,7 @@ public final class UserState {
       savedClaims = null;
       savedSends = null;
       savedLastSent = null;
+      savedConsent = null;
     }
   }
 
@@ -149,7 +157,7 @@ public final class UserState {
    */
   public UserRecords records() {
     if (reminders == loaded.reminders && claims == loaded.claims && sends == loaded.sends
-        && lastSent == loaded.lastSent) {
+        && lastSent == loaded.lastSent && consent == loaded.consent) {
       return loaded;
     }
     // Frozen: the next unit copies before it writes, so these are never changed again.
@@ -157,7 +165,8 @@ public final class UserState {
     claims = Map.copyOf(claims);
     sends = List.copyOf(sends);
     lastSent = Map.copyOf(lastSent);
-    return new UserRecords(loaded.userId(), reminders, claims, sends, lastSent);
+    consent = Map.copyOf(consent);
+    return new UserRecords(loaded.userId(), reminders, claims, sends, lastSent, consent);
   }
 
   /** What the units applied so far changed since {@link #load}, counter deltas included. */
@@ -228,9 +237,10 @@ public final class UserState {
       }
     }
     List<Counter> deltas = deltas();
+    Map<String, Boolean> consentNow = consent != loaded.consent && !consent.equals(loaded.consent) ? consent : null;
     return new UserChanges(userId(), orNone(inserted), orNone(updated), orNone(deleted), orNone(insertedSends),
         orNone(updatedSends), orNone(deletedSends), lastSentSet == null ? Map.of() : lastSentSet,
-        lastSentRemoved == null ? Set.of() : lastSentRemoved, orNone(deltas));
+        lastSentRemoved == null ? Set.of() : lastSentRemoved, consentNow, orNone(deltas));
   }
 
   /** The counter deltas summed per counter, in counter order (so stores update counter rows in one order). */
@@ -478,6 +488,50 @@ public final class UserState {
   }
 
   /**
+   * Whether the user allows sends of this consent category: their choice for the category, else
+   * their choice for every category ({@link UserRecords#ALL_CATEGORIES}), else yes.
+   */
+  public boolean allows(String category) {
+    inUnit();
+    Boolean own = consent.get(category);
+    if (own != null) {
+      return own;
+    }
+    Boolean all = consent.get(UserRecords.ALL_CATEGORIES);
+    return all == null || all;
+  }
+
+  /** The user's consent as {@link UserRecords#consent()} describes it. */
+  public Map<String, Boolean> consent() {
+    inUnit();
+    return Map.copyOf(consent);
+  }
+
+  /**
+   * Records the user's choice for a category. With {@link UserRecords#ALL_CATEGORIES} it replaces
+   * every earlier choice (opting out of, or back in to, everything); a choice for one category
+   * that equals the user's choice for every category is not kept apart.
+   */
+  public void setConsent(String category, boolean allowed) {
+    inUnit();
+    Objects.requireNonNull(category, "category");
+    writeConsent();
+    if (category.equals(UserRecords.ALL_CATEGORIES)) {
+      consent.clear();
+      if (!allowed) {
+        consent.put(UserRecords.ALL_CATEGORIES, false);
+      }
+      return;
+    }
+    Boolean all = consent.get(UserRecords.ALL_CATEGORIES);
+    if (allowed == (all == null || all)) {
+      consent.remove(category);
+    } else {
+      consent.put(category, allowed);
+    }
+  }
+
+  /**
    * Adds {@code delta} to a statistics counter (see {@link Counter} for the names), atomically
    * with the rest of this unit.
    */
@@ -543,6 +597,13 @@ public final class UserState {
     if (!ownLastSent) {
       lastSent = lastSent.isEmpty() ? new HashMap<>(4) : new HashMap<>(lastSent);
       ownLastSent = true;
+    }
+  }
+
+  private void writeConsent() {
+    if (!ownConsent) {
+      consent = new HashMap<>(consent);
+      ownConsent = true;
     }
   }
 

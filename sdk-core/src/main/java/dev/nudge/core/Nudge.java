@@ -118,6 +118,7 @@ public final class Nudge implements AutoCloseable {
   private final Map<Platform, Transport> transports;
   private final Duration pollInterval;
   private final Duration shutdownGrace;
+  private final Set<String> requiredCategories;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -173,7 +174,8 @@ public final class Nudge implements AutoCloseable {
     Duration lateness = b.pollInterval.multipliedBy(2).compareTo(Duration.ofSeconds(10)) > 0
         ? b.pollInterval.multipliedBy(2) : Duration.ofSeconds(10);
     this.resolver = new Resolver(clock, store, devices, users, rules, listeners, ids, dispatcher, delivery, timer, outage,
-        new Resolver.Settings(b.instanceId, lateness, b.maxRetryWindow, b.globalCap));
+        new Resolver.Settings(b.instanceId, lateness, b.maxRetryWindow, b.globalCap, b.requiredCategories));
+    this.requiredCategories = Set.copyOf(b.requiredCategories);
     this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
   }
@@ -262,6 +264,67 @@ public final class Nudge implements AutoCloseable {
       }
       total += n;
     }
+  }
+
+  // ------------------------------------------------------------------ consent
+
+  /**
+   * Records that a user opted out of a consent category (see {@link Campaign#category()}): their
+   * reminders of its campaigns then end {@code SUPPRESSED} with {@code OPTED_OUT} when due
+   * (counted in the statistics) instead of being sent. Stored with the user's reminders, so every
+   * instance on a shared store sees it. Returns once stored.
+   *
+   * @throws IllegalArgumentException when {@code userId} is blank, the category name is malformed,
+   *     or the engine marks the category required
+   */
+  public void optOut(String userId, String category) {
+    Campaign.checkCategory("category", category);
+    if (requiredCategories.contains(category)) {
+      throw new IllegalArgumentException("category '" + category + "' is required on this engine"
+          + " (Nudge.builder().requiredCategory): users cannot opt out of it");
+    }
+    setConsent(userId, category, false);
+  }
+
+  /**
+   * Records that a user opted in to a consent category again, also after {@link #optOutAll}.
+   *
+   * @throws IllegalArgumentException when {@code userId} is blank or the category name is malformed
+   */
+  public void optIn(String userId, String category) {
+    setConsent(userId, Campaign.checkCategory("category", category), true);
+  }
+
+  /**
+   * Records that a user opted out of every category (the engine's required ones aside), replacing
+   * earlier choices; {@link #optIn} then allows single categories again.
+   */
+  public void optOutAll(String userId) {
+    setConsent(userId, dev.nudge.spi.UserRecords.ALL_CATEGORIES, false);
+  }
+
+  /** Records that a user opted back in to every category, replacing earlier choices. */
+  public void optInAll(String userId) {
+    setConsent(userId, dev.nudge.spi.UserRecords.ALL_CATEGORIES, true);
+  }
+
+  /**
+   * A user's consent choices: category to allowed, {@code "*"} for every category not listed;
+   * empty when they never opted out.
+   */
+  public Map<String, Boolean> consent(String userId) {
+    checkOpen();
+    Checks.name("userId", userId);
+    return join(store.atomically(userId, state -> java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(state.consent()))));
+  }
+
+  private void setConsent(String userId, String category, boolean allowed) {
+    checkOpen();
+    Checks.name("userId", userId);
+    join(store.atomically(userId, state -> {
+      state.setConsent(category, allowed);
+      return null;
+    }));
   }
 
   // ------------------------------------------------------------------ one user's reminders
@@ -631,6 +694,7 @@ public final class Nudge implements AutoCloseable {
     private final Map<Platform, Transport> transports = new EnumMap<>(Platform.class);
     private final List<NudgeListener> listeners = new ArrayList<>();
     private FrequencyCap globalCap;
+    private final Set<String> requiredCategories = new java.util.TreeSet<>();
     private int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     private int maxInFlight = 1_000;
     private int claimBatchSize = 2_000;
@@ -733,6 +797,18 @@ public final class Nudge implements AutoCloseable {
     /** At most {@code max} sends per user across all campaigns in any window of {@code per}. */
     public Builder globalFrequencyCap(int max, Duration per) {
       this.globalCap = Checks.once(given, "globalFrequencyCap", new FrequencyCap(max, per));
+      return this;
+    }
+
+    /**
+     * Marks a consent category required: users cannot opt out of it (e.g. {@code security} for
+     * security notices), and its campaigns reach users who opted out of everything. Repeat for
+     * several categories.
+     *
+     * @throws IllegalArgumentException when the category name is malformed
+     */
+    public Builder requiredCategory(String category) {
+      requiredCategories.add(Campaign.checkCategory("requiredCategory", category));
       return this;
     }
 

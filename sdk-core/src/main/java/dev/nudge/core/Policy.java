@@ -7,12 +7,14 @@ import dev.nudge.spi.SendRecord;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The delivery policy of a reminder's first attempt: an ordered list of checks, each with one
- * job, the first that does not pass deciding. The order is {@code SEMANTICS.md}'s: expiry, quiet
- * hours, the campaign's frequency cap, the global one. Later checks (consent, send rates) are
- * added to the list without touching the others. Immutable and thread-safe; runs inside the
+ * job, the first that does not pass deciding. The order (docs/semantics.md): expiry, consent,
+ * quiet hours, the campaign's frequency cap, the global one. Later checks (send rates) are added
+ * to the list without touching the others. Immutable and thread-safe; runs inside the
  * unit of work that stores its verdict, so it reads only what it is given.
  */
 final class Policy {
@@ -31,9 +33,10 @@ final class Policy {
    * @param now the instant the decision is taken
    * @param expiry the reminder's original due time plus the campaign's {@code expireAfter}, or
    *     {@code null}
+   * @param allows whether the user allows a consent category (their stored choice)
    */
   record Subject(Reminder reminder, CompiledCampaign campaign, ZoneId zone, List<SendRecord> sends,
-      Instant now, Instant expiry) {}
+      Instant now, Instant expiry, Predicate<String> allows) {}
 
   /** A check's answer. */
   sealed interface Verdict {
@@ -55,9 +58,12 @@ final class Policy {
     this.checks = List.copyOf(checks);
   }
 
-  /** The standard policy: expiry, quiet hours, campaign cap, then {@code global} (may be null). */
-  static Policy standard(dev.nudge.FrequencyCap global) {
-    return new Policy(List.of(new ExpiryCheck(), new QuietHoursCheck(),
+  /**
+   * The standard policy: expiry, consent (with the engine's {@code required} categories), quiet
+   * hours, campaign cap, then {@code global} (may be null).
+   */
+  static Policy standard(dev.nudge.FrequencyCap global, Set<String> required) {
+    return new Policy(List.of(new ExpiryCheck(), new ConsentCheck(required), new QuietHoursCheck(),
         FrequencyCapCheck.perCampaign(), FrequencyCapCheck.global(global)));
   }
 

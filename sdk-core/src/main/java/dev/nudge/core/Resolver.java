@@ -47,7 +47,8 @@ final class Resolver {
    * @param lateness how late past its deadline the last try of a retried send may still be made
    *     (it is due at the deadline and resolved a moment after)
    */
-  record Settings(String owner, Duration lateness, Duration maxRetryWindow, FrequencyCap globalCap) {}
+  record Settings(String owner, Duration lateness, Duration maxRetryWindow, FrequencyCap globalCap,
+      Set<String> requiredCategories) {}
 
   private final Clock clock;
   private final ReminderStore store;
@@ -77,7 +78,7 @@ final class Resolver {
     this.rules = rules;
     this.listeners = listeners;
     this.ids = ids;
-    this.policy = Policy.standard(settings.globalCap());
+    this.policy = Policy.standard(settings.globalCap(), settings.requiredCategories());
     this.dispatcher = dispatcher;
     this.workers = workers;
     this.timer = timer;
@@ -202,7 +203,7 @@ final class Resolver {
     Instant deadline = deadline(r, expiry);
     if (r.attempt() == 0) {
       Policy.Verdict v = policy.check(new Policy.Subject(r, c, QuietWindow.zoneOf(devices, attributes),
-          state.sends(), t, expiry));
+          state.sends(), t, expiry, state::allows));
       if (v instanceof Policy.Verdict.Defer d) {
         state.save(r.withFireAt(d.until()));
         return Decision.NOTHING;
