@@ -287,7 +287,7 @@ final class GroupCommit implements AutoCloseable {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       }
       try {
-        lockUsers(c, userIds);
+        lockUsers(c, userIds, loading);
         load(c, userIds, loading);
         Map<String, UserRecords> loaded = new TreeMap<>();
         loading.forEach((user, b) -> loaded.put(user, b.build()));
@@ -372,21 +372,28 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  private void lockUsers(Connection c, List<String> userIds) throws SQLException {
+  /** Locks the users' rows (their units are serialized across instances) and reads their consent. */
+  private void lockUsers(Connection c, List<String> userIds, Map<String, UserRecords.Builder> slices)
+      throws SQLException {
+    String select = "SELECT user_id, consent_json FROM " + t.users + " WHERE " + dialect.anyOf("user_id", userIds.size());
     if (dialect == Dialect.H2) {
       // Embedded H2 has one process: the lanes already serialize each user's units.
-      return;
+    } else {
+      try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, userIds.size()))) {
+        dialect.bind(c, ps, 1, userIds);
+        ps.executeUpdate();
+      }
+      select += " ORDER BY user_id FOR UPDATE";
     }
-    try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, userIds.size()))) {
-      dialect.bind(c, ps, 1, userIds);
-      ps.executeUpdate();
-    }
-    try (PreparedStatement ps = c.prepareStatement("SELECT user_id FROM " + t.users + " WHERE "
-        + dialect.anyOf("user_id", userIds.size()) + " ORDER BY user_id FOR UPDATE")) {
+    try (PreparedStatement ps = c.prepareStatement(select)) {
       dialect.bind(c, ps, 1, userIds);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
-          // Locked.
+          String consent = rs.getString(2);
+          if (consent != null) {
+            UserRecords.Builder slice = slices.get(rs.getString(1));
+            JsonValues.readMap(consent).forEach((category, allowed) -> slice.consent(category, (Boolean) allowed));
+          }
         }
       }
     }
@@ -513,7 +520,13 @@ final class GroupCommit implements AutoCloseable {
     List<String[]> lastDeleted = new ArrayList<>();
     List<Object[]> lastInserted = new ArrayList<>();
     List<Object[]> lastUpdated = new ArrayList<>();
+    List<String> consentUsers = new ArrayList<>();
+    List<String> consentJson = new ArrayList<>();
     for (UserChanges ch : changes) {
+      ch.consent().ifPresent(consent -> {
+        consentUsers.add(ch.userId());
+        consentJson.add(consent.isEmpty() ? null : JsonValues.write(new TreeMap<String, Object>(consent)));
+      });
       deleted.addAll(ch.deleted());
       for (Reminder r : ch.updated()) {
         updated.add(StoredReminder.pending(r));
@@ -535,6 +548,22 @@ final class GroupCommit implements AutoCloseable {
           (before.containsKey(campaign) ? lastUpdated : lastInserted).add(new Object[] {ch.userId(), campaign, at}));
     }
 
+    if (!consentUsers.isEmpty()) {
+      if (dialect == Dialect.H2) { // elsewhere lockUsers made the rows
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, consentUsers.size()))) {
+          dialect.bind(c, ps, 1, consentUsers);
+          ps.executeUpdate();
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("UPDATE " + t.users + " SET consent_json = ? WHERE user_id = ?")) {
+        for (int i = 0; i < consentUsers.size(); i++) {
+          ps.setString(1, consentJson.get(i));
+          ps.setString(2, consentUsers.get(i));
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+    }
     deleteByIds(c, t.reminders, "id", deleted);
     if (!updated.isEmpty()) {
       try (PreparedStatement ps = c.prepareStatement(t.updateReminder())) {

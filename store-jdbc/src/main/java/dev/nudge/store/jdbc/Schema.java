@@ -19,12 +19,12 @@ import javax.sql.DataSource;
  * does not pad on MySQL/MariaDB), applied in order and recorded in
  * {@code <prefix>schema_version}. Migrations run under a lock (an advisory lock on PostgreSQL, a
  * named lock on MySQL/MariaDB, this class's monitor for embedded H2), so instances that start
- * together apply each version once; every statement is also idempotent ({@code IF NOT EXISTS}).
+ * together apply each version once; most statements are also idempotent ({@code IF NOT EXISTS}).
  */
 final class Schema {
   /** Every migration, oldest first; version n is the n-th. */
   static final List<String> MIGRATIONS = List.of("V1__create.sql", "V2__counters.sql", "V3__due_order.sql",
-      "V4__no_pad.sql");
+      "V4__no_pad.sql", "V5__consent.sql");
 
   private Schema() {}
 

@@ -11,6 +11,7 @@ import dev.nudge.spi.DeviceToken;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.ReminderStore;
 import dev.nudge.spi.SendRecord;
+import dev.nudge.spi.UserRecords;
 import dev.nudge.spi.UserState;
 import dev.nudge.testing.TestClock;
 import java.math.BigInteger;
@@ -212,6 +213,53 @@ public abstract class ReminderStoreTck {
     });
     assertThatThrownBy(() -> join(f)).cause().isInstanceOf(IllegalArgumentException.class);
     assertThat(store.size()).isZero();
+  }
+
+  // ------------------------------------------------------------------ consent
+
+  @Test
+  void consentIsKeptPerUserAndAFailedUnitLeavesItAsItWas() {
+    run("u1", state -> {
+      state.setConsent(UserRecords.ALL_CATEGORIES, false);
+      state.setConsent("reminders", true);
+      return null;
+    });
+    run("u2", state -> {
+      state.setConsent("marketing", false);
+      return null;
+    });
+    assertThat(this.<Map<String, Boolean>>run("u1", UserState::consent))
+        .isEqualTo(Map.of(UserRecords.ALL_CATEGORIES, false, "reminders", true));
+    assertThat(this.<List<Boolean>>run("u1", state -> List.of(state.allows("reminders"), state.allows("marketing"))))
+        .containsExactly(true, false);
+    assertThat(this.<Map<String, Boolean>>run("u2", UserState::consent)).isEqualTo(Map.of("marketing", false));
+    assertThat(this.<Map<String, Boolean>>run("u3", UserState::consent)).isEmpty();
+
+    CompletableFuture<Object> failing = store.atomically("u1", state -> {
+      state.setConsent(UserRecords.ALL_CATEGORIES, true);
+      throw new IllegalStateException("boom");
+    });
+    assertThatThrownBy(() -> join(failing)).cause().hasMessage("boom");
+    assertThat(this.<Map<String, Boolean>>run("u1", UserState::consent)).as("rolled back")
+        .isEqualTo(Map.of(UserRecords.ALL_CATEGORIES, false, "reminders", true));
+
+    run("u1", state -> {
+      state.setConsent(UserRecords.ALL_CATEGORIES, true);
+      return null;
+    });
+    assertThat(this.<Map<String, Boolean>>run("u1", UserState::consent)).as("opted back in to everything").isEmpty();
+  }
+
+  @Test
+  void consentIsSeenByEveryStoreOnTheSameData() {
+    ReminderStore other = sameDataStore();
+    assumeTrue(other != null, NOT_SHARED);
+    opened.add(other);
+    run("u1", state -> {
+      state.setConsent("marketing", false);
+      return null;
+    });
+    assertThat(join(other.atomically("u1", UserState::consent))).isEqualTo(Map.of("marketing", false));
   }
 
   // ------------------------------------------------------------------ event ids

@@ -1,0 +1,8 @@
+-- Nudge JDBC store, schema version 5: users' consent choices, kept on the user's row as a JSON
+-- object of category to allowed ("*" for every category not listed), e.g. {"*":false,"reminders":true};
+-- NULL when the user never opted out.
+-- Applied by JdbcStore at startup when createSchema is on (the default). To apply it by hand,
+-- replace ${prefix} with your table prefix (default nudge_), run this file, then record it:
+--   INSERT INTO ${prefix}schema_version (version, description, applied_at) VALUES (5, 'consent', 0);
+
+ALTER TABLE ${prefix}users ADD COLUMN IF NOT EXISTS consent_json TEXT;
