@@ -1,0 +1,123 @@
+package dev.nudge.store.jdbc;
+
+import static java.time.Duration.ofHours;
+import static java.time.Duration.ofMinutes;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nudge.Campaign;
+import dev.nudge.CancelReason;
+import dev.nudge.Device;
+import dev.nudge.Event;
+import dev.nudge.Message;
+import dev.nudge.Outcome;
+import dev.nudge.OutcomeReport;
+import dev.nudge.PendingReminder;
+import dev.nudge.Platform;
+import dev.nudge.SuppressionReason;
+import dev.nudge.core.Nudge;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.testing.RecordingTransport;
+import dev.nudge.testing.TestClock;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What an operator does to one user, on two engines sharing one PostgreSQL database: consent
+ * given on one instance holds on the other, and a user's pending reminders are listed and
+ * cancelled from either.
+ */
+class OperatorControlsPostgresTest {
+  private static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
+  private static final String PREFIX = "ops_";
+
+  private final TestClock clock = new TestClock(START);
+  private final RecordingTransport ios = RecordingTransport.ios();
+  private final List<OutcomeReport> outcomes = new CopyOnWriteArrayList<>();
+  private DataSource database;
+  private Nudge a;
+  private Nudge b;
+
+  @BeforeEach
+  void twoEnginesOnOneDatabase() {
+    database = TestDatabases.postgres(); // skips (locally) or fails (CI) without a server
+    TestDatabases.dropTables(database, PREFIX);
+    a = engine("a");
+    b = engine("b");
+  }
+
+  @AfterEach
+  void close() {
+    if (a != null) {
+      a.close();
+      b.close();
+    }
+    if (database != null) {
+      TestDatabases.dropTables(database, PREFIX);
+      TestDatabases.close(database);
+    }
+  }
+
+  private Nudge engine(String instance) {
+    Nudge nudge = Nudge.builder().clock(clock).instanceId(instance).transport(ios).requiredCategory("security")
+        .store(JdbcStore.builder(database).tablePrefix(PREFIX).clock(clock).build())
+        .listener(new NudgeListener() {
+          @Override
+          public void onOutcome(OutcomeReport report) {
+            outcomes.add(report);
+          }
+        }).build();
+    nudge.define(Campaign.named("cart").triggeredBy("cart_add").correlatedBy("cart_id").after(ofHours(2))
+        .send(Message.of("Your cart", "is waiting").build()).build());
+    nudge.define(Campaign.named("new-login").category("security").triggeredBy("login_new_device")
+        .after(ofMinutes(1)).send(Message.of("New sign-in", "Was it you?").build()).build());
+    return nudge;
+  }
+
+  @Test
+  void anOptOutOnOneInstanceSuppressesTheSendOfTheOtherAndARequiredCategoryStillArrives() {
+    a.registerDevice(Device.of("u1", Platform.IOS, "t-u1").build());
+    a.registerDevice(Device.of("u2", Platform.IOS, "t-u2").build());
+    for (String user : List.of("u1", "u2")) {
+      a.trackAndWait(Event.named("cart_add").user(user).property("cart_id", "c1").build());
+      a.trackAndWait(Event.named("login_new_device").user(user).build());
+    }
+    a.optOutAll("u1");
+    assertThat(b.consent("u1")).containsEntry("*", false);
+
+    clock.advance(ofHours(3));
+    assertThat(b.runDue().join()).as("the other instance resolves them all").isEqualTo(4);
+
+    assertThat(ios.deliveriesTo("t-u1")).extracting(d -> d.notification().title()).containsExactly("New sign-in");
+    assertThat(ios.deliveriesTo("t-u2")).extracting(d -> d.notification().title())
+        .containsExactlyInAnyOrder("New sign-in", "Your cart");
+    assertThat(outcomes).filteredOn(o -> o.outcome() == Outcome.SUPPRESSED).singleElement().satisfies(o -> {
+      assertThat(o.userId()).isEqualTo("u1");
+      assertThat(o.reason()).isEqualTo(SuppressionReason.OPTED_OUT);
+    });
+    assertThat(a.stats("cart").step(0).suppressed(SuppressionReason.OPTED_OUT)).isEqualTo(1);
+  }
+
+  @Test
+  void aUsersPendingRemindersAreListedAndCancelledFromEitherInstance() {
+    a.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "c1").build());
+    a.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "c2").build());
+    a.trackAndWait(Event.named("cart_add").user("u2").property("cart_id", "c9").build());
+
+    assertThat(b.pending("u1")).extracting(PendingReminder::key).containsExactly("c1", "c2");
+    assertThat(b.cancel("u1", "cart", "c1")).isEqualTo(1);
+    assertThat(a.pending("u1")).extracting(PendingReminder::key).containsExactly("c2");
+    assertThat(a.cancel("u1", "cart")).isEqualTo(1);
+    assertThat(b.pending("u1")).isEmpty();
+    assertThat(b.pending("u2")).hasSize(1);
+    assertThat(outcomes).hasSize(2).allSatisfy(o -> {
+      assertThat(o.outcome()).isEqualTo(Outcome.CANCELLED);
+      assertThat(o.reason()).isEqualTo(CancelReason.HOST_CANCELLED);
+    });
+    assertThat(b.stats("cart").step(0).cancelled()).isEqualTo(2);
+  }
+}
