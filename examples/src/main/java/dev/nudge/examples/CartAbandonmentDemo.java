@@ -277,7 +277,9 @@ public final class CartAbandonmentDemo {
     Samples samples = new Samples();
 
     // The clock moves only between runs of runDue(), and each run completes when every send has
-    // its answer: no send is in flight while the clock jumps, so none outlives sendTimeout.
+    // its answer: no send is in flight while the clock jumps, so none outlives sendTimeout. An FCM
+    // token renewal started ahead of expiry may be (no send waits for it): the transport counts
+    // its token's life from when it was asked for, as the server does at the latest.
     try (LocalApns localApns = apnsMock ? LocalApns.start(BUNDLE_ID, clock, deadTokens, THROTTLE_ONE_IN) : null;
         LocalFcm localFcm = fcmMock ? LocalFcm.start(clock, deadTokens, THROTTLE_ONE_IN) : null;
         // Closed before the servers: the engine closes its transports first.

@@ -267,10 +267,13 @@ public final class LocalFcm implements AutoCloseable {
   }
 
   /**
-   * One token request as it arrived: when (on the server's clock), its protocol, and the answer:
-   * {@link #ISSUED}, or the OAuth error and why (e.g. {@code invalid_grant: Invalid JWT Signature.}).
+   * One token request as it arrived: when (on the server's clock), when the client asked for it
+   * (its JWT's {@code iat}, on the client's clock; {@code null} when the JWT has none), its
+   * protocol, and the answer: {@link #ISSUED}, or the OAuth error and why (e.g.
+   * {@code invalid_grant: Invalid JWT Signature.}). A grant can arrive after the clock moved on
+   * from when it was asked for: a client counts its token's life from {@code askedAt}.
    */
-  public record Grant(Instant at, String protocol, String answer) {}
+  public record Grant(Instant at, Instant askedAt, String protocol, String answer) {}
 
   // ---- answering ---------------------------------------------------------------------------------
 
@@ -290,10 +293,11 @@ public final class LocalFcm implements AutoCloseable {
   private MockResponse grant(RecordedRequest request) {
     Map<String, String> form = form(request.getBody().readUtf8());
     Instant now = clock.instant();
+    Instant askedAt = askedAt(form.get("assertion"));
     String refusal = !JWT_BEARER.equals(form.get("grant_type")) ? "Invalid grant_type: " + form.get("grant_type")
         : refusal(form.get("assertion"), now);
     if (refusal != null) {
-      grants.add(new Grant(now, protocol(request), "invalid_grant: " + refusal));
+      grants.add(new Grant(now, askedAt, protocol(request), "invalid_grant: " + refusal));
       JsonObject error = new JsonObject();
       error.addProperty("error", "invalid_grant");
       error.addProperty("error_description", refusal);
@@ -303,12 +307,24 @@ public final class LocalFcm implements AutoCloseable {
     random.nextBytes(secret);
     String token = "ya29.local-" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     issued.put(token, now.plusSeconds(TOKEN_LIFETIME_SECONDS));
-    grants.add(new Grant(now, protocol(request), ISSUED));
+    grants.add(new Grant(now, askedAt, protocol(request), ISSUED));
     JsonObject o = new JsonObject();
     o.addProperty("access_token", token);
     o.addProperty("expires_in", TOKEN_LIFETIME_SECONDS);
     o.addProperty("token_type", "Bearer");
     return json(200, o);
+  }
+
+  /** The {@code iat} of an assertion's claims, whether or not it verifies; {@code null} when it has none. */
+  private static Instant askedAt(String assertion) {
+    String[] parts = assertion == null ? new String[0] : assertion.split("\\.", -1);
+    try {
+      Long iat = parts.length == 3 ? number(JsonParser.parseString(new String(BASE64URL.decode(parts[1]),
+          StandardCharsets.UTF_8)).getAsJsonObject(), "iat") : null;
+      return iat == null ? null : Instant.ofEpochSecond(iat);
+    } catch (RuntimeException e) {
+      return null; // not a JWT: refused below
+    }
   }
 
   /** Why Google would refuse this assertion, or {@code null} when it is good. */

@@ -56,8 +56,8 @@ class LocalFcmTest {
         assertThat(r.tokenDead()).as("the device is deactivated").isTrue();
         assertThat(r.reason()).startsWith("UNREGISTERED (404)");
       });
-      assertThat(fcm.grants()).extracting(LocalFcm.Grant::protocol, LocalFcm.Grant::answer)
-          .containsExactly(tuple("h2", LocalFcm.ISSUED));
+      assertThat(fcm.grants()).extracting(LocalFcm.Grant::askedAt, LocalFcm.Grant::protocol, LocalFcm.Grant::answer)
+          .containsExactly(tuple(clock.instant(), "h2", LocalFcm.ISSUED));
       assertThat(fcm.received()).extracting(LocalFcm.Received::path, LocalFcm.Received::token,
               LocalFcm.Received::protocol, LocalFcm.Received::answer)
           .containsExactly(tuple(LocalFcm.SEND_PATH, LIVE, "h2", LocalFcm.ACCEPTED),

@@ -29,6 +29,14 @@ import okhttp3.ResponseBody;
  * token's life the current token is still handed out while the new one is fetched. A failed
  * fetch is remembered for {@link #FAILURE_PAUSE}: callers meanwhile get the same failure at once
  * instead of a new grant each. Thread-safe; never logs or prints a token or the key.
+ *
+ * <p>A token's life ({@code expires_in}) counts from when it was asked for, not from when the
+ * answer arrived: the endpoint issued it no earlier, so this cache never holds a token good that
+ * the endpoint has expired, however far the clock moved while the answer was on its way (an
+ * engine's test clock moves on while a renewal nobody waits for is in flight). A token that has
+ * expired by the time it arrives is not handed out; it is asked for once more. The callers
+ * waiting for a fetch get its token only once it is the cache's current one, so a token FCM
+ * refuses is always the one {@link #rejected} drops, and no caller is handed it after that.
  */
 final class OAuthTokens implements AccessTokens {
   static final String SCOPE = "https://www.googleapis.com/auth/firebase.messaging";
@@ -58,6 +66,11 @@ final class OAuthTokens implements AccessTokens {
 
   @Override
   public CompletableFuture<String> token() {
+    return token(true);
+  }
+
+  /** The token to send now; with {@code mayAskAgain}, one that arrives expired is asked for once more. */
+  private CompletableFuture<String> token(boolean mayAskAgain) {
     Instant now = clock.instant();
     CompletableFuture<Token> wait;
     synchronized (this) {
@@ -70,31 +83,62 @@ final class OAuthTokens implements AccessTokens {
         return CompletableFuture.failedFuture(failure);
       }
       if (f == null) {
-        CompletableFuture<Token> started = fetch();
-        fetching = started;
-        f = started;
-        started.whenComplete((t, e) -> {
-          synchronized (OAuthTokens.this) {
-            if (t != null) {
-              current = t;
-              failure = null;
-            } else {
-              failure = e instanceof TokenFailure tf ? tf : new TokenFailure(false, "fetching an FCM access token"
-                  + " failed: " + e.getClass().getSimpleName());
-              failedUntil = clock.instant().plus(FAILURE_PAUSE);
-            }
-            if (fetching == started) {
-              fetching = null;
-            }
-          }
-        });
+        f = renew();
       }
       if (current != null && now.isBefore(current.expiresAt)) {
         return CompletableFuture.completedFuture(current.value); // still good while the new one comes
       }
       wait = f;
     }
-    return wait.thenApply(Token::value);
+    return wait.thenCompose(t -> handOut(t, mayAskAgain));
+  }
+
+  /**
+   * Starts the one fetch (the caller holds the lock). Its future completes only once the answer
+   * is in the cache (the token current, or the failure remembered), so whoever it hands the token
+   * to finds it there, and {@link #rejected} drops it.
+   */
+  private CompletableFuture<Token> renew() {
+    CompletableFuture<Token> installed = new CompletableFuture<>();
+    fetching = installed;
+    fetch().whenComplete((t, e) -> {
+      TokenFailure failed = null;
+      synchronized (OAuthTokens.this) {
+        if (t != null) {
+          current = t;
+          failure = null;
+        } else {
+          failed = e instanceof TokenFailure tf ? tf : new TokenFailure(false, "fetching an FCM access token"
+              + " failed: " + e.getClass().getSimpleName());
+          failure = failed;
+          failedUntil = clock.instant().plus(FAILURE_PAUSE);
+        }
+        if (fetching == installed) {
+          fetching = null;
+        }
+      }
+      if (failed == null) {
+        installed.complete(t);
+      } else {
+        installed.completeExceptionally(failed);
+      }
+    });
+    return installed;
+  }
+
+  /**
+   * A fetched token for a caller that waited for it, unless it expired before it arrived (the
+   * clock moved past its life while the grant was in flight): then one more fetch, if allowed.
+   */
+  private CompletableFuture<String> handOut(Token t, boolean mayAskAgain) {
+    if (clock.instant().isBefore(t.expiresAt)) {
+      return CompletableFuture.completedFuture(t.value);
+    }
+    if (mayAskAgain) {
+      return token(false);
+    }
+    return CompletableFuture.failedFuture(new TokenFailure(false, "the FCM access token from " + tokenUri
+        + " had expired when it arrived, twice (its expires_in is shorter than the grant takes)"));
   }
 
   @Override
@@ -128,6 +172,7 @@ final class OAuthTokens implements AccessTokens {
     }
   }
 
+  /** One grant; its token expires {@code expires_in} after {@code now}, when it was asked for. */
   private CompletableFuture<Token> fetch() {
     CompletableFuture<Token> result = new CompletableFuture<>();
     Instant now = clock.instant();
@@ -171,7 +216,7 @@ final class OAuthTokens implements AccessTokens {
             return;
           }
           long expiresIn = o.has("expires_in") ? o.get("expires_in").getAsLong() : LIFETIME.toSeconds();
-          result.complete(new Token(token.getAsString(), clock.instant().plusSeconds(expiresIn)));
+          result.complete(new Token(token.getAsString(), now.plusSeconds(expiresIn)));
         } catch (IOException | RuntimeException e) {
           result.completeExceptionally(new TokenFailure(false, "reading the FCM access token from " + tokenUri
               + " failed: " + e.getClass().getSimpleName()));

@@ -24,7 +24,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Call;
+import okhttp3.EventListener;
+import okhttp3.OkHttpClient;
 import okhttp3.mockwebserver.MockResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -176,6 +180,98 @@ class FcmTransportTest {
       }
       assertThat(last(fcm)).isEqualTo("Bearer ya29.token-2");
       assertThat(fcm.tokenRequests).as("one renewal, however many sends came meanwhile").hasSize(2);
+    }
+  }
+
+  @Test
+  void aRenewalAnsweredAfterTheClockMovedLivesFromWhenItWasAskedForSoNoSendCarriesATokenFcmHasExpired()
+      throws Exception {
+    try (MockFcm fcm = new MockFcm(); FcmTransport t = fcm.transport().clock(clock).build()) {
+      fcm.expireTokensOn(clock);
+      send(t, "tok", notification("r-0").build()); // token-1, until T0 + 1 h
+
+      clock.advance(Duration.ofMinutes(56)); // 4 minutes left: renewed in the background
+      MockFcm.Held renewal = fcm.holdGrants();
+      assertThat(send(t, "tok", notification("r-56").build())).isInstanceOf(SendResult.Accepted.class);
+      renewal.awaitArrival(); // FCM issued token-2 now, at T0 + 56 min: it expires at T0 + 1 h 56 min
+      clock.advance(Duration.ofMinutes(9)); // the engine's clock moved on before the answer came
+      renewal.release();
+      assertThat(send(t, "tok", notification("r-65").build())).isInstanceOf(SendResult.Accepted.class);
+
+      clock.advance(Duration.ofMinutes(52)); // T0 + 1 h 57 min: token-2 has expired at FCM
+      assertThat(send(t, "tok", notification("r-117").build())).isInstanceOf(SendResult.Accepted.class);
+      assertThat(fcm.sends).extracting(MockFcm.Send::authorization)
+          .as("token-2 is not used past T0 + 1 h 56 min (its life counted from the request, not the answer)")
+          .containsExactly("Bearer ya29.token-1", "Bearer ya29.token-1", "Bearer ya29.token-2", "Bearer ya29.token-3");
+    }
+  }
+
+  @Test
+  void aTokenThatExpiredOnItsWayIsNotHandedOutButAskedForOnceMore() throws Exception {
+    try (MockFcm fcm = new MockFcm(); FcmTransport t = fcm.transport().clock(clock).build()) {
+      fcm.expireTokensOn(clock);
+      MockFcm.Held grant = fcm.holdGrants();
+      CompletableFuture<SendResult> waiting = t.send(device("tok"), notification("r-0").build());
+      grant.awaitArrival(); // token-1 is issued at T0 and lives an hour
+      clock.advance(Duration.ofMinutes(61)); // more than its life passes before its answer arrives
+      grant.release();
+
+      assertThat(waiting.get(20, TimeUnit.SECONDS)).isInstanceOf(SendResult.Accepted.class);
+      assertThat(fcm.sends).extracting(MockFcm.Send::authorization).containsExactly("Bearer ya29.token-2");
+
+      fcm.tokenLifetimeSeconds = 0; // tokens that are over on arrival: asked for once more, not in a loop
+      clock.advance(Duration.ofHours(2));
+      assertThat(send(t, "tok", notification("r-1").build())).isInstanceOfSatisfying(SendResult.Retry.class,
+          r -> assertThat(r.reason()).contains("had expired when it arrived"));
+      assertThat(fcm.tokenRequests).hasSize(4);
+      assertThat(fcm.sends).hasSize(1);
+    }
+  }
+
+  @Test
+  void theTryAfterA401NeverCarriesTheRefusedTokenEvenWhileItsFetchIsStillHandingItOut() throws Exception {
+    // Holds the first request started off the test thread: the send that waited for token-2,
+    // started on the thread that received token-2, while that thread is still handing it out.
+    Thread testThread = Thread.currentThread();
+    AtomicBoolean armed = new AtomicBoolean();
+    CountDownLatch holding = new CountDownLatch(1);
+    CountDownLatch resume = new CountDownLatch(1);
+    OkHttpClient client = MockFcm.client().newBuilder().eventListener(new EventListener() {
+      @Override
+      public void callStart(Call call) {
+        if (Thread.currentThread() != testThread && armed.compareAndSet(true, false)) {
+          holding.countDown();
+          try {
+            resume.await(20, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      }
+    }).build();
+    try (MockFcm fcm = new MockFcm(); FcmTransport t = fcm.transport().httpClient(client).clock(clock).build()) {
+      fcm.answer = s -> s.authorization().equals("Bearer ya29.token-2") // e.g. revoked at once
+          ? MockFcm.error(401, "UNAUTHENTICATED", null, "Request had invalid authentication credentials.")
+          : MockFcm.ok();
+      send(t, "tok", notification("r-0").build()); // token-1
+      clock.advance(Duration.ofMinutes(61)); // token-1 has expired: the next send waits for token-2
+
+      MockFcm.Held grant = fcm.holdGrants();
+      CompletableFuture<SendResult> waiting = t.send(device("waiting"), notification("r-w").build());
+      grant.awaitArrival();
+      armed.set(true);
+      grant.release();
+      assertThat(holding.await(20, TimeUnit.SECONDS)).as("the waiting send was handed token-2").isTrue();
+
+      SendResult other = send(t, "other", notification("r-o").build());
+      resume.countDown();
+
+      assertThat(other).as("the try after the 401 has a new token").isInstanceOf(SendResult.Accepted.class);
+      assertThat(waiting.get(20, TimeUnit.SECONDS)).isInstanceOf(SendResult.Accepted.class);
+      assertThat(fcm.sends).filteredOn(s -> s.token().equals("other")).extracting(MockFcm.Send::authorization)
+          .containsExactly("Bearer ya29.token-2", "Bearer ya29.token-3");
+      assertThat(fcm.sends).filteredOn(s -> s.token().equals("waiting")).extracting(MockFcm.Send::authorization)
+          .containsExactly("Bearer ya29.token-2", "Bearer ya29.token-3");
     }
   }
 

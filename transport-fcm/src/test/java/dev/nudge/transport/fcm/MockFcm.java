@@ -6,9 +6,15 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.Signature;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import okhttp3.OkHttpClient;
@@ -24,7 +30,8 @@ import okhttp3.tls.HeldCertificate;
  * OkHttp's {@link MockWebServer} on loopback over TLS and HTTP/2 as both Google's token endpoint
  * ({@code /token}) and the FCM endpoint, with a CA, a server certificate and a service-account key
  * generated for the test run. Records every send and every token request; a test chooses the
- * answers to sends with {@link #answer}.
+ * answers to sends with {@link #answer}, can have the server expire its tokens as FCM does
+ * ({@link #expireTokensOn}) and hold a grant's answer ({@link #holdGrants}).
  */
 final class MockFcm implements AutoCloseable {
   static final String PROJECT = "nudge-test";
@@ -51,6 +58,10 @@ final class MockFcm implements AutoCloseable {
   final AtomicInteger issued = new AtomicInteger();
   volatile long tokenLifetimeSeconds = 3600;
   volatile Function<Send, MockResponse> answer = s -> ok();
+  /** When set, a send with a token this server did not issue, or issued too long ago on it, is answered 401. */
+  private volatile Clock expiryClock;
+  private final Map<String, Instant> expiries = new ConcurrentHashMap<>();
+  private volatile Held held;
 
   MockFcm() throws Exception {
     server.useHttps(new HandshakeCertificates.Builder().heldCertificate(SERVER).build().sslSocketFactory(), false);
@@ -61,8 +72,18 @@ final class MockFcm implements AutoCloseable {
         String path = request.getPath();
         if ("/token".equals(path)) {
           tokenRequests.add(request);
+          String token = "ya29.token-" + issued.incrementAndGet();
+          Clock clock = expiryClock;
+          if (clock != null) {
+            expiries.put(token, clock.instant().plusSeconds(tokenLifetimeSeconds)); // its life starts on arrival
+          }
+          Held h = held;
+          if (h != null) {
+            held = null;
+            h.hold();
+          }
           return new MockResponse().setHeader("Content-Type", "application/json").setBody(
-              "{\"access_token\":\"ya29.token-" + issued.incrementAndGet() + "\",\"expires_in\":" + tokenLifetimeSeconds
+              "{\"access_token\":\"" + token + "\",\"expires_in\":" + tokenLifetimeSeconds
                   + ",\"token_type\":\"Bearer\"}");
         }
         if (("/v1/projects/" + PROJECT + "/messages:send").equals(path)) {
@@ -70,12 +91,65 @@ final class MockFcm implements AutoCloseable {
               .getAsJsonObject("message");
           Send s = new Send(request.getHeader("Authorization"), message);
           sends.add(s);
-          return answer.apply(s);
+          return expired(s.authorization()) ? error(401, "UNAUTHENTICATED", null,
+              "Request had invalid authentication credentials.") : answer.apply(s);
         }
         return new MockResponse().setResponseCode(404);
       }
     });
     server.start();
+  }
+
+  /**
+   * From now on the server keeps the life of each token it issues on {@code clock}, from the
+   * grant's arrival, as Google does, and answers a send whose token it did not issue or that has
+   * expired with 401 {@code UNAUTHENTICATED}.
+   */
+  void expireTokensOn(Clock clock) {
+    this.expiryClock = clock;
+  }
+
+  private boolean expired(String authorization) {
+    Clock clock = expiryClock;
+    if (clock == null) {
+      return false;
+    }
+    Instant expiresAt = authorization == null ? null : expiries.get(authorization.replaceFirst("^Bearer ", ""));
+    return expiresAt == null || !clock.instant().isBefore(expiresAt);
+  }
+
+  /** The next grant is issued (its token's life starts) on arrival, but its answer waits for {@link Held#release()}. */
+  Held holdGrants() {
+    Held h = new Held();
+    held = h;
+    return h;
+  }
+
+  /** A grant whose answer is held: the test moves the clock meanwhile, as a busy engine's does. */
+  static final class Held {
+    private final CountDownLatch arrived = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    private void hold() {
+      arrived.countDown();
+      try {
+        released.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Waits until the grant reached the server and its token was issued. */
+    void awaitArrival() throws InterruptedException {
+      if (!arrived.await(20, TimeUnit.SECONDS)) {
+        throw new AssertionError("no grant reached the token endpoint");
+      }
+    }
+
+    /** Sends the held answer. */
+    void release() {
+      released.countDown();
+    }
   }
 
   /** An accepted send. */
