@@ -2,10 +2,13 @@ package dev.nudge;
 
 import dev.nudge.internal.Checks;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A set of campaigns with the engine-wide policy they run under: what a campaigns file holds
@@ -20,8 +23,10 @@ import java.util.Optional;
  * @param campaigns the campaigns, in the order given; ids are unique
  * @param globalFrequencyCap at most this many sends per user across all campaigns, or
  *     {@code null} for no global cap
+ * @param requiredCategories consent categories users cannot opt out of (see
+ *     {@link Campaign#category()}); empty for none
  */
-public record CampaignSet(List<Campaign> campaigns, FrequencyCap globalFrequencyCap) {
+public record CampaignSet(List<Campaign> campaigns, FrequencyCap globalFrequencyCap, Set<String> requiredCategories) {
   /**
    * Copies the list and checks it.
    *
@@ -40,6 +45,16 @@ public record CampaignSet(List<Campaign> campaigns, FrequencyCap globalFrequency
       }
     }
     campaigns = List.copyOf(campaigns);
+    Set<String> required = new TreeSet<>();
+    for (String category : requiredCategories == null ? Set.<String>of() : requiredCategories) {
+      required.add(Campaign.checkCategory("requiredCategories item", category));
+    }
+    requiredCategories = Collections.unmodifiableSet(required);
+  }
+
+  /** A set with no required consent categories. */
+  public CampaignSet(List<Campaign> campaigns, FrequencyCap globalFrequencyCap) {
+    this(campaigns, globalFrequencyCap, Set.of());
   }
 
   /** A set of campaigns without a global frequency cap. */

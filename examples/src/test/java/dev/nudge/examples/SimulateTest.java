@@ -56,6 +56,47 @@ class SimulateTest {
   }
 
   @Test
+  void consentRecordsOptUsersOutAndInAndARequiredCategoryStillArrives() throws IOException {
+    Files.writeString(campaigns, """
+        {"settings": {"requiredCategories": ["security"]},
+         "campaigns": [
+          {"id": "cart", "trigger": {"event": "cart_add"}, "correlateBy": "cart_id",
+           "steps": [{"delay": "PT2H", "message": {"title": "Your cart", "body": "is waiting"}}]},
+          {"id": "saved", "category": "reminders", "trigger": {"event": "save"},
+           "steps": [{"delay": "PT1H", "message": {"title": "Saved", "body": "Read it now"}}]},
+          {"id": "new-login", "category": "security", "trigger": {"event": "login_new_device"},
+           "steps": [{"delay": "PT1M", "message": {"title": "New sign-in", "body": "Was it you?"}}]}
+         ]}
+        """, StandardCharsets.UTF_8);
+    Files.writeString(events, String.join("\n",
+        "{\"type\":\"device\",\"userId\":\"ana\",\"platform\":\"IOS\",\"token\":\"t-ana\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"consent\",\"userId\":\"ana\",\"optOut\":\"*\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"consent\",\"userId\":\"ana\",\"optIn\":\"reminders\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"event\",\"name\":\"cart_add\",\"userId\":\"ana\",\"properties\":{\"cart_id\":\"c1\"},"
+            + "\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"event\",\"name\":\"save\",\"userId\":\"ana\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"event\",\"name\":\"login_new_device\",\"userId\":\"ana\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        "{\"type\":\"consent\",\"userId\":\"ana\",\"optIn\":\"Marketing\",\"occurredAt\":\"2026-03-01T09:00:00Z\"}",
+        ""), StandardCharsets.UTF_8);
+    Path out = dir.resolve("outcomes.jsonl");
+
+    int code = run("--campaigns", campaigns.toString(), "--events", events.toString(), "--out", out.toString());
+
+    assertThat(code).as(err()).isZero();
+    assertThat(Files.readAllLines(out, StandardCharsets.UTF_8)).containsExactly(
+        "{\"at\":\"2026-03-01T09:01:00Z\",\"campaign\":\"new-login\",\"step\":0,\"userId\":\"ana\",\"key\":\"\","
+            + "\"outcome\":\"SENT\",\"reason\":null,\"dueAt\":\"2026-03-01T09:01:00Z\",\"devices\":1,"
+            + "\"title\":\"New sign-in\",\"body\":\"Was it you?\"}",
+        "{\"at\":\"2026-03-01T10:00:00Z\",\"campaign\":\"saved\",\"step\":0,\"userId\":\"ana\",\"key\":\"\","
+            + "\"outcome\":\"SENT\",\"reason\":null,\"dueAt\":\"2026-03-01T10:00:00Z\",\"devices\":1,"
+            + "\"title\":\"Saved\",\"body\":\"Read it now\"}",
+        "{\"at\":\"2026-03-01T11:00:00Z\",\"campaign\":\"cart\",\"step\":0,\"userId\":\"ana\",\"key\":\"c1\","
+            + "\"outcome\":\"SUPPRESSED\",\"reason\":\"OPTED_OUT\",\"dueAt\":\"2026-03-01T11:00:00Z\",\"devices\":0,"
+            + "\"title\":null,\"body\":null}");
+    assertThat(err()).contains("events.jsonl:7: skipped: \"optIn\" is 'Marketing'; use lowercase letters");
+  }
+
+  @Test
   void outcomesGoToStandardOutputAndTheTableToStandardErrorWithoutOut() {
     int code = run("--campaigns", campaigns.toString(), "--events", events.toString(),
         "--until", "2026-03-02T00:00:00Z");

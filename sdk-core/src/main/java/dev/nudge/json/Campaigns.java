@@ -53,9 +53,9 @@ import java.util.Set;
  */
 public final class Campaigns {
   private static final Set<String> FILE_FIELDS = fields("settings", "campaigns");
-  private static final Set<String> SETTINGS_FIELDS = fields("globalFrequencyCap");
+  private static final Set<String> SETTINGS_FIELDS = fields("globalFrequencyCap", "requiredCategories");
   private static final Set<String> CAMPAIGN_FIELDS = fields("id", "trigger", "audience", "stopEvents",
-      "correlateBy", "reentry", "once", "cooldown", "steps", "policy", "goal");
+      "correlateBy", "reentry", "once", "cooldown", "steps", "policy", "goal", "category");
   private static final Set<String> TRIGGER_FIELDS = fields("event", "where");
   private static final Set<String> STEP_FIELDS = fields("delay", "message");
   private static final Set<String> MESSAGE_FIELDS = fields("title", "subtitle", "body", "dataOnly", "deepLink",
@@ -83,6 +83,7 @@ public final class Campaigns {
     At at = At.ROOT;
     Map<String, Object> file = object(root, at, FILE_FIELDS);
     FrequencyCap global = null;
+    Set<String> requiredCategories = new java.util.TreeSet<>();
     Object settings = field(file, "settings");
     if (settings != null) {
       At s = at.field("settings");
@@ -90,6 +91,16 @@ public final class Campaigns {
       Object cap = field(o, "globalFrequencyCap");
       if (cap != null) {
         global = cap(cap, s.field("globalFrequencyCap"));
+      }
+      Object required = field(o, "requiredCategories");
+      if (required != null) {
+        List<Object> a = array(required, s.field("requiredCategories"));
+        for (int i = 0; i < a.size(); i++) {
+          At r = s.field("requiredCategories").index(i);
+          String category = string(a.get(i), r);
+          guard(r, () -> Campaign.checkCategory("category", category));
+          requiredCategories.add(category);
+        }
       }
     }
     Object list = field(file, "campaigns");
@@ -109,7 +120,7 @@ public final class Campaigns {
       }
       campaigns.add(campaign);
     }
-    return new CampaignSet(campaigns, global);
+    return new CampaignSet(campaigns, global, requiredCategories);
   }
 
   /**
@@ -178,6 +189,10 @@ public final class Campaigns {
     String correlateBy = optionalString(o, "correlateBy", at);
     if (correlateBy != null) {
       guard(at.field("correlateBy"), () -> b.correlatedBy(correlateBy));
+    }
+    String category = optionalString(o, "category", at);
+    if (category != null) {
+      guard(at.field("category"), () -> b.category(category));
     }
     Object reentry = field(o, "reentry");
     if (reentry != null) {
@@ -557,8 +572,15 @@ public final class Campaigns {
       throw new IllegalArgumentException("campaign set is required");
     }
     Map<String, Object> file = new LinkedHashMap<>();
+    Map<String, Object> settings = new LinkedHashMap<>();
     if (set.globalFrequencyCap() != null) {
-      file.put("settings", Map.of("globalFrequencyCap", capJson(set.globalFrequencyCap())));
+      settings.put("globalFrequencyCap", capJson(set.globalFrequencyCap()));
+    }
+    if (!set.requiredCategories().isEmpty()) {
+      settings.put("requiredCategories", List.copyOf(set.requiredCategories()));
+    }
+    if (!settings.isEmpty()) {
+      file.put("settings", settings);
     }
     List<Object> campaigns = new ArrayList<>();
     for (Campaign c : set.campaigns()) {
@@ -592,6 +614,9 @@ public final class Campaigns {
       o.put("stopEvents", List.copyOf(c.stopEvents()));
     }
     c.correlateBy().ifPresent(p -> o.put("correlateBy", p));
+    if (!c.category().equals(Campaign.DEFAULT_CATEGORY)) {
+      o.put("category", c.category());
+    }
     if (c.reentry() != Reentry.RESTART) {
       o.put("reentry", c.reentry().name());
     }

@@ -189,7 +189,7 @@ public final class SimulationRun {
     Instant end;
     long pending;
     Map<String, CampaignStats> live;
-    try (Simulator sim = Simulator.create(start, campaigns.campaigns(), campaigns.globalFrequencyCap(), sink)) {
+    try (Simulator sim = Simulator.create(start, campaigns, sink)) {
       // With scripted answers a retried send may still be tried for the retry window (24 hours).
       boolean retries = records.stream().anyMatch(r -> r instanceof DeviceRecord d && !d.answers.isEmpty());
       end = until != null ? until
@@ -413,6 +413,24 @@ public final class SimulationRun {
     }
   }
 
+  private static final class ConsentRecord extends Record {
+    final String userId;
+    final String category;
+    final boolean allowed;
+
+    ConsentRecord(Instant at, long line, String userId, String category, boolean allowed) {
+      super(at, line);
+      this.userId = userId;
+      this.category = category;
+      this.allowed = allowed;
+    }
+
+    @Override
+    void applyTo(Simulator sim) {
+      sim.consent(userId, category, allowed);
+    }
+  }
+
   /** Parses one line into a record; every problem is an {@link IllegalArgumentException}. */
   static final class LineParser {
     private final Map<String, String> shared = new HashMap<>();
@@ -434,13 +452,15 @@ public final class SimulationRun {
       Map<String, Object> f = (Map<String, Object>) fields;
       Object type = f.get("type");
       if (type == null) {
-        throw new IllegalArgumentException("\"type\" is required: event, device or user");
+        throw new IllegalArgumentException("\"type\" is required: event, device, user or consent");
       }
       return switch (String.valueOf(type)) {
         case "event" -> event(f, n);
         case "device" -> device(f, n);
         case "user" -> user(f, n);
-        default -> throw new IllegalArgumentException("unknown type " + quote(type) + "; expected event, device or user");
+        case "consent" -> consent(f, n);
+        default -> throw new IllegalArgumentException("unknown type " + quote(type)
+            + "; expected event, device, user or consent");
       };
     }
 
@@ -547,6 +567,23 @@ public final class SimulationRun {
       @SuppressWarnings("unchecked")
       Map<String, Object> values = (Map<String, Object>) map;
       return new UserRecord(at, n, userId, EngineAccess.get().checkedAttributes(userId, values));
+    }
+
+    private Record consent(Map<String, Object> f, long n) {
+      allow(f, "type", "userId", "optOut", "optIn", "occurredAt");
+      Instant at = instant(f);
+      String userId = share(string(f, "userId", true));
+      String out = string(f, "optOut", false);
+      String in = string(f, "optIn", false);
+      if ((out == null) == (in == null)) {
+        throw new IllegalArgumentException("a consent record has one of \"optOut\" or \"optIn\": a category,"
+            + " or \"*\" for every category");
+      }
+      String category = out != null ? out : in;
+      if (!category.equals("*")) {
+        dev.nudge.Campaign.checkCategory(out != null ? "\"optOut\"" : "\"optIn\"", category);
+      }
+      return new ConsentRecord(at, n, userId, share(category), in != null);
     }
 
     private static void allow(Map<String, Object> f, String... names) {

@@ -43,7 +43,7 @@ public final class Simulator implements AutoCloseable {
   private final Duration horizon;
 
   private Simulator(Instant start, Collection<Campaign> campaigns, FrequencyCap globalCap,
-      NudgeListener listener) {
+      Collection<String> requiredCategories, NudgeListener listener) {
     this.clock = new TestClock(start);
     // One claim at a time: a step created while resolving joins the due order at once, ahead of
     // later reminders due at the same instant (SEMANTICS.md). Claims are cheap in memory.
@@ -51,6 +51,7 @@ public final class Simulator implements AutoCloseable {
     if (globalCap != null) {
       b.globalFrequencyCap(globalCap.max(), globalCap.per());
     }
+    requiredCategories.forEach(b::requiredCategory);
     if (listener != null) {
       b.listener(listener);
     }
@@ -89,7 +90,17 @@ public final class Simulator implements AutoCloseable {
    */
   public static Simulator create(Instant start, Collection<Campaign> campaigns, FrequencyCap globalCap,
       NudgeListener listener) {
-    return new Simulator(start, campaigns, globalCap, listener);
+    return new Simulator(start, campaigns, globalCap, java.util.Set.of(), listener);
+  }
+
+  /**
+   * A simulator whose clock starts at {@code start}, with a campaign set (its campaigns, global
+   * cap and required consent categories) and an optional listener that receives every outcome.
+   *
+   * @throws IllegalArgumentException when a campaign's template is invalid
+   */
+  public static Simulator create(Instant start, dev.nudge.CampaignSet set, NudgeListener listener) {
+    return new Simulator(start, set.campaigns(), set.globalFrequencyCap(), set.requiredCategories(), listener);
   }
 
   /** How long after the last trigger a campaign can still resolve something. */
@@ -160,6 +171,24 @@ public final class Simulator implements AutoCloseable {
   /** Merges user attributes. */
   public void setUserAttributes(String userId, Map<String, ?> attributes) {
     nudge.setUserAttributes(userId, attributes);
+  }
+
+  /**
+   * Records a user's consent choice (a consent record): {@code allowed} false opts them out of
+   * {@code category}, true in again; the category {@code "*"} stands for every category.
+   */
+  public void consent(String userId, String category, boolean allowed) {
+    if (category.equals("*")) {
+      if (allowed) {
+        nudge.optInAll(userId);
+      } else {
+        nudge.optOutAll(userId);
+      }
+    } else if (allowed) {
+      nudge.optIn(userId, category);
+    } else {
+      nudge.optOut(userId, category);
+    }
   }
 
   /** Live statistics per campaign. */

@@ -74,7 +74,7 @@ class CampaignsJsonTest {
         .locale("fa", Message.builder().title("سلام").build())
         .locale("fa-IR", Message.builder().body("سبد <شما>").priority(Priority.HIGH).data("kind", "یادآوری").build())
         .build();
-    Campaign everything = Campaign.named("everything").triggeredBy("cart_add")
+    Campaign everything = Campaign.named("everything").category("reminders").triggeredBy("cart_add")
         .where(Condition.eq("channel", "app"), Condition.eq("count", 3), Condition.eq("ratio", 0.5),
             Condition.eq("gift", true), Condition.ne("coupon", "NONE"), Condition.gt("total", 10),
             Condition.gte("total", 50.5), Condition.lt("total", 1000), Condition.lte("items", 20L),
@@ -101,7 +101,8 @@ class CampaignsJsonTest {
         .build();
     Campaign minimal = Campaign.named("minimal").triggeredBy("signup")
         .after(ofMinutes(10)).send(Message.of("Welcome", "Hello").build()).build();
-    CampaignSet set = new CampaignSet(List.of(everything, reordered, minimal), new FrequencyCap(3, ofDays(1)));
+    CampaignSet set = new CampaignSet(List.of(everything, reordered, minimal), new FrequencyCap(3, ofDays(1)),
+        java.util.Set.of("security", "transactional"));
 
     String json = Campaigns.toJson(set);
     CampaignSet back = Campaigns.fromJson(json);
@@ -116,6 +117,17 @@ class CampaignsJsonTest {
     assertThat(back.campaigns().get(0).steps().get(0).message())
         .isNotEqualTo(Message.of("Now", "At once").build());
     assertThat(back.campaigns().get(0).steps().get(2).message()).isEqualTo(Message.of("Plain", "No options").build());
+  }
+
+  @Test
+  void aMalformedCategoryIsReportedWithItsPath() {
+    String bad = "{\"campaigns\": [{\"id\": \"c\", \"category\": \"Promo\", \"trigger\": {\"event\": \"e\"},"
+        + " \"steps\": [{\"delay\": \"PT1H\", \"message\": {\"title\": \"t\", \"body\": \"b\"}}]}]}";
+    assertThatThrownBy(() -> Campaigns.fromJson(bad)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("campaign 'c' at campaigns[0].category: campaign 'c' category is 'Promo'; use lowercase");
+    assertThatThrownBy(() -> Campaigns.fromJson("{\"settings\": {\"requiredCategories\": [\"Security\"]}, \"campaigns\": []}"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("at settings.requiredCategories[0]: category is 'Security'");
   }
 
   @Test
