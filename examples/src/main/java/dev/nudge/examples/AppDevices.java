@@ -232,6 +232,19 @@ public final class AppDevices implements DeviceStore {
       }
     });
   }
+  @Override
+  public int removeAll(String userId) {
+    if (!userIdFits(userId)) {
+      return 0;
+    }
+    return inTransaction("remove the devices of user " + userId, c -> {
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + table + " WHERE " + this.userId + " = ?")) {
+        bindUserId(ps, 1, userId);
+        return ps.executeUpdate();
+      }
+    });
+  }
+
 
   @Override
   public Optional<Device> deactivate(Platform platform, String token) {

@@ -39,7 +39,7 @@ public final class Simulate {
   static final String USAGE = """
       usage: simulate --campaigns FILE --events FILE [--until INSTANT] [--out FILE] [--stats FILE]
         --campaigns FILE  campaigns as JSON: {"settings": {...}, "campaigns": [...]}
-        --events FILE     the log, JSON Lines: one event, device or user record per line
+        --events FILE     the log, JSON Lines: one event, device, user or consent record per line
         --until INSTANT   stop there, e.g. 2026-03-08T00:00:00Z (default: the last record's time
                           plus the longest time a campaign can still act)
         --out FILE        write one JSON line per outcome there (default: standard output)

@@ -46,4 +46,11 @@ public interface DeviceStore {
 
   /** The user's active devices, in the order they were first registered. */
   List<Device> activeDevices(String userId);
+
+  /**
+   * Removes every device of a user, active or deactivated, for good (the user's data is deleted).
+   *
+   * @return how many devices were removed
+   */
+  int removeAll(String userId);
 }

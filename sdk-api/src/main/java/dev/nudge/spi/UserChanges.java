@@ -23,12 +23,14 @@ public final class UserChanges {
   private final Map<String, Instant> lastSent;
   private final Set<String> lastSentRemoved;
   private final Map<String, Boolean> consent; // null: unchanged
+  private final boolean forgotten;
   private final List<Counter> counts;
 
   /** Takes the collections as they are: {@link UserState} hands over collections nobody changes. */
   UserChanges(String userId, List<Reminder> inserted, List<Reminder> updated, List<String> deleted,
       List<SendRecord> insertedSends, List<SendRecord> updatedSends, List<String> deletedSends,
-      Map<String, Instant> lastSent, Set<String> lastSentRemoved, Map<String, Boolean> consent, List<Counter> counts) {
+      Map<String, Instant> lastSent, Set<String> lastSentRemoved, Map<String, Boolean> consent, boolean forgotten,
+      List<Counter> counts) {
     this.userId = userId;
     this.inserted = readOnly(inserted);
     this.updated = readOnly(updated);
@@ -39,6 +41,7 @@ public final class UserChanges {
     this.lastSent = lastSent.isEmpty() ? Map.of() : Collections.unmodifiableMap(lastSent);
     this.lastSentRemoved = lastSentRemoved.isEmpty() ? Set.of() : Collections.unmodifiableSet(lastSentRemoved);
     this.consent = consent == null ? null : Map.copyOf(consent);
+    this.forgotten = forgotten;
     this.counts = readOnly(counts);
   }
 
@@ -103,6 +106,16 @@ public final class UserChanges {
   }
 
   /**
+   * Whether the user was forgotten ({@link UserState#forget()}): besides applying the other
+   * changes (every reminder, send and last-sent time is listed as gone), the store deletes every
+   * event id recorded for the user and anything else it keeps about them (a row per user, and
+   * devices and attributes when it keeps those too).
+   */
+  public boolean forgotten() {
+    return forgotten;
+  }
+
+  /**
    * Counter deltas to add, atomically with the rest ({@link Counter#value()} is the delta; never
    * zero), in campaign, step and counter-name order.
    */
@@ -119,7 +132,7 @@ public final class UserChanges {
   public boolean changesRecords() {
     return !inserted.isEmpty() || !updated.isEmpty() || !deleted.isEmpty() || !insertedSends.isEmpty()
         || !updatedSends.isEmpty() || !deletedSends.isEmpty() || !lastSent.isEmpty() || !lastSentRemoved.isEmpty()
-        || consent != null;
+        || consent != null || forgotten;
   }
 
   @Override

@@ -46,11 +46,12 @@ public final class UserState {
    */
   public interface EventLedger {
     /**
-     * Records an event id as applied at {@code at}.
+     * Records an event id as applied at {@code at} for {@code userId} (so that forgetting the user
+     * forgets their event ids too).
      *
      * @return false when the id is already recorded (within the store's retention window)
      */
-    boolean record(String eventId, Instant at);
+    boolean record(String eventId, String userId, Instant at);
 
     /** Undoes {@link #record} of an id recorded by a unit that then failed. */
     void forget(String eventId);
@@ -74,6 +75,8 @@ public final class UserState {
   private ArrayList<Counter> counts;
 
   private boolean inUnit;
+  private boolean forgotten;
+  private boolean savedForgotten;
   private boolean ownReminders;
   private boolean ownClaims;
   private boolean ownSends;
@@ -124,6 +127,7 @@ public final class UserState {
     savedSends = sends;
     savedLastSent = lastSent;
     savedConsent = consent;
+    savedForgotten = forgotten;
     unitEvents = null;
     unitCountsFrom = counts == null ? 0 : counts.size();
     try {
@@ -134,6 +138,7 @@ public final class UserState {
       sends = savedSends;
       lastSent = savedLastSent;
       consent = savedConsent;
+      forgotten = savedForgotten;
       if (counts != null) {
         counts.subList(unitCountsFrom, counts.size()).clear();
       }
@@ -240,7 +245,7 @@ public final class UserState {
     Map<String, Boolean> consentNow = consent != loaded.consent && !consent.equals(loaded.consent) ? consent : null;
     return new UserChanges(userId(), orNone(inserted), orNone(updated), orNone(deleted), orNone(insertedSends),
         orNone(updatedSends), orNone(deletedSends), lastSentSet == null ? Map.of() : lastSentSet,
-        lastSentRemoved == null ? Set.of() : lastSentRemoved, consentNow, orNone(deltas));
+        lastSentRemoved == null ? Set.of() : lastSentRemoved, consentNow, forgotten, orNone(deltas));
   }
 
   /** The counter deltas summed per counter, in counter order (so stores update counter rows in one order). */
@@ -297,7 +302,7 @@ public final class UserState {
   public boolean recordEvent(String eventId, Instant at) {
     inUnit();
     Objects.requireNonNull(eventId, "eventId");
-    if (!events.record(eventId, at)) {
+    if (!events.record(eventId, userId(), at)) {
       return false;
     }
     if (unitEvents == null) {
@@ -485,6 +490,28 @@ public final class UserState {
     }
     writeSends();
     sends.removeIf(s -> s.sentAt().isBefore(before));
+  }
+
+  /**
+   * Forgets the user: every reminder (pending or claimed), the send history, the last-sent times
+   * and consent are removed, and {@link UserChanges#forgotten()} tells the store to delete the
+   * rest it keeps for the user (event ids recorded for them, and, for a store that also keeps
+   * devices and attributes, those). Counters keep their totals. The caller reports the reminders,
+   * which it reads before.
+   */
+  public void forget() {
+    inUnit();
+    reminders = Map.of();
+    claims = Map.of();
+    sends = List.of();
+    lastSent = Map.of();
+    consent = Map.of();
+    ownReminders = false;
+    ownClaims = false;
+    ownSends = false;
+    ownLastSent = false;
+    ownConsent = false;
+    forgotten = true;
   }
 
   /**

@@ -14,4 +14,7 @@ public interface WritableUserStore extends UserStore {
 
   /** Removes one attribute; nothing when the user does not have it. */
   void removeAttribute(String userId, String name);
+
+  /** Removes every attribute of a user (the user's data is deleted); nothing when there are none. */
+  void removeUser(String userId);
 }

@@ -40,6 +40,11 @@ final class CachedUsers implements UserStore {
     return cache.get(userId);
   }
 
+  /** Drops what is cached for a user (whose data was deleted). */
+  void invalidate(String userId) {
+    cache.invalidate(userId);
+  }
+
   /** The store behind the cache. */
   UserStore source() {
     return source;

@@ -203,6 +203,27 @@ final class Ingest {
   }
 
   /**
+   * Forgets a user in the reminder store, in one unit: every reminder (pending, held or being
+   * sent) ends {@code CANCELLED}, counted and reported with {@link CancelReason#USER_FORGOTTEN};
+   * then send history, last-sent times, consent and recorded event ids go (see
+   * {@link dev.nudge.spi.UserState#forget()}). Completes with how many reminders, once the
+   * listeners were told.
+   */
+  CompletableFuture<Integer> forget(String userId) {
+    boolean wait = !Listeners.onListenerThread();
+    return store.atomically(userId, state -> {
+      Effects fx = new Effects(clock.instant());
+      fx.reason = CancelReason.USER_FORGOTTEN;
+      for (Reminder r : state.reminders()) {
+        state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
+        fx.cancelled.add(r);
+      }
+      state.forget();
+      return fx;
+    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
+  }
+
+  /**
    * Reports the cancellations to the listeners; completes once they were told, or at once when
    * {@code wait} is false.
    */

@@ -327,6 +327,104 @@ public final class Nudge implements AutoCloseable {
     }));
   }
 
+  // ------------------------------------------------------------------ users' data
+
+  /**
+   * Deletes everything Nudge keeps about a user, as a deletion request (GDPR's right to erasure
+   * and laws like it) requires: their pending reminders (each ends {@code CANCELLED}, reported
+   * once to listeners with {@link CancelReason#USER_FORGOTTEN}), send history, consent choices
+   * and processed event ids, in one unit of the reminder store; then their devices and
+   * attributes. On a {@code JdbcStore} that keeps all three, one transaction deletes every row
+   * of the user, on the database every instance shares. Statistics counters keep their totals,
+   * which name no user. Idempotent: call it again after a failure.
+   *
+   * <p>With a host-owned read-only {@link UserStore} the host deletes its own user rows; this
+   * engine drops what it cached of them. A reminder another instance is sending at that moment
+   * may still reach the device; nothing is sent after it. A later event for the same user id
+   * starts a new user.
+   *
+   * @return how many reminders were cancelled
+   * @throws IllegalArgumentException when {@code userId} is null or blank
+   */
+  public int forgetUser(String userId) {
+    checkOpen();
+    Checks.name("userId", userId);
+    int cancelled = join(ingest.forget(userId));
+    devices.removeAll(userId);
+    if (writableUsers != null) {
+      writableUsers.removeUser(userId);
+    } else if (users instanceof CachedUsers cached) {
+      cached.invalidate(userId);
+    }
+    return cancelled;
+  }
+
+  /**
+   * Everything Nudge keeps about a user, as a JSON document for an access request: attributes,
+   * consent choices, active devices, pending reminders (campaign, step, key, due time, the
+   * trigger's properties) and the recent send history. Reads the stores; nothing of other users.
+   *
+   * <pre>{@code
+   * {"userId": "sara", "exportedAt": "2026-03-01T10:00:00Z",
+   *  "attributes": {"first_name": "Sara"}, "consent": {"marketing": false},
+   *  "devices": [{"platform": "IOS", "token": "...", "locale": "en-US", "zone": null}],
+   *  "pendingReminders": [{"campaignId": "cart", "step": 0, "key": "c1", "dueAt": "...",
+   *      "nextAttemptAt": "...", "held": false, "sending": false, "trigger": {...}}],
+   *  "recentSends": [{"campaignId": "welcome", "step": 0, "sentAt": "...", "converted": false}]}
+   * }</pre>
+   *
+   * @throws IllegalArgumentException when {@code userId} is null or blank
+   */
+  public String exportUser(String userId) {
+    checkOpen();
+    Checks.name("userId", userId);
+    Instant now = clock.instant();
+    Map<String, Object> doc = new java.util.LinkedHashMap<>();
+    doc.put("userId", userId);
+    doc.put("exportedAt", now.toString());
+    doc.put("attributes", users.attributes(userId));
+    List<Object> deviceList = new ArrayList<>();
+    for (Device d : devices.activeDevices(userId)) {
+      Map<String, Object> o = new java.util.LinkedHashMap<>();
+      o.put("platform", d.platform().name());
+      o.put("token", d.token());
+      o.put("locale", d.locale().orElse(null));
+      o.put("zone", d.zone().map(Object::toString).orElse(null));
+      deviceList.add(o);
+    }
+    join(store.atomically(userId, state -> {
+      doc.put("consent", new java.util.TreeMap<>(state.consent()));
+      doc.put("devices", deviceList);
+      List<Object> reminders = new ArrayList<>();
+      for (dev.nudge.spi.Reminder r : state.reminders()) {
+        CompiledCampaign c = rules.get(r.campaignId());
+        Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("campaignId", r.campaignId());
+        o.put("step", (long) r.step());
+        o.put("key", r.key());
+        o.put("dueAt", r.dueAt().toString());
+        o.put("nextAttemptAt", r.fireAt().toString());
+        o.put("held", c == null || r.step() >= c.steps.size());
+        o.put("sending", state.claim(r.id()).map(claim -> !claim.until().isBefore(now)).orElse(false));
+        o.put("trigger", r.trigger());
+        reminders.add(o);
+      }
+      doc.put("pendingReminders", reminders);
+      List<Object> sends = new ArrayList<>();
+      for (dev.nudge.spi.SendRecord s : state.sends()) {
+        Map<String, Object> o = new java.util.LinkedHashMap<>();
+        o.put("campaignId", s.campaignId());
+        o.put("step", (long) s.step());
+        o.put("sentAt", s.sentAt().toString());
+        o.put("converted", s.converted());
+        sends.add(o);
+      }
+      doc.put("recentSends", sends);
+      return null;
+    }));
+    return dev.nudge.internal.Json.writeIndented(doc);
+  }
+
   // ------------------------------------------------------------------ one user's reminders
 
   /**

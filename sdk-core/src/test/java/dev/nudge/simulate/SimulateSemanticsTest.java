@@ -489,7 +489,7 @@ public class SimulateSemanticsTest {
     assertThat(sim.result.lines()).isEqualTo(9);
     assertThat(sim.bad).extracting(SimulationRun.BadLine::line).containsExactly(2L, 3L, 4L, 5L, 7L, 8L);
     assertThat(sim.bad.get(0).problem()).startsWith("not valid JSON: ");
-    assertThat(sim.bad.get(1).problem()).isEqualTo("unknown type \"click\"; expected event, device or user");
+    assertThat(sim.bad.get(1).problem()).isEqualTo("unknown type \"click\"; expected event, device, user or consent");
     assertThat(sim.bad.get(2).problem()).isEqualTo("\"occurredAt\" is required");
     assertThat(sim.bad.get(3).problem()).isEqualTo("\"platform\" \"symbian\" is not one of ios, android, web");
     assertThat(sim.bad.get(4).problem()).isEqualTo("unknown field \"occuredAt\" for type event;"

@@ -23,7 +23,7 @@ class UserStateTest {
     final List<String> forgotten = new ArrayList<>();
 
     @Override
-    public boolean record(String eventId, Instant at) {
+    public boolean record(String eventId, String userId, Instant at) {
       return ids.add(eventId);
     }
 

@@ -47,7 +47,8 @@ public final class InMemoryStore implements NudgeStore {
   private final ConcurrentSkipListSet<Reminder> due = new ConcurrentSkipListSet<>(Reminder.DUE_ORDER);
   /** Claims of every user, by expiry. */
   private final ConcurrentSkipListSet<Lease> leases = new ConcurrentSkipListSet<>();
-  private final Cache<String, Boolean> seenEvents;
+  /** Event ids seen, with the user each was recorded for. */
+  private final Cache<String, String> seenEvents;
   private final UserState.EventLedger ledger;
   private final Devices devices = new Devices();
   private final ConcurrentHashMap<String, Map<String, Object>> attributes = new ConcurrentHashMap<>();
@@ -73,11 +74,11 @@ public final class InMemoryStore implements NudgeStore {
         .build();
     this.ledger = new UserState.EventLedger() {
       @Override
-      public boolean record(String eventId, Instant at) {
+      public boolean record(String eventId, String userId, Instant at) {
         boolean[] fresh = {false};
         seenEvents.asMap().computeIfAbsent(eventId, id -> {
           fresh[0] = true;
-          return Boolean.TRUE;
+          return userId;
         });
         return fresh[0];
       }
@@ -103,6 +104,10 @@ public final class InMemoryStore implements NudgeStore {
         if (!changes.isEmpty()) {
           index(slot.records, changes);
           slot.records = state.records();
+        }
+        if (changes.forgotten()) {
+          // A scan of every retained event id: forgetting a user is rare.
+          seenEvents.asMap().values().removeIf(userId::equals);
         }
       }
       return CompletableFuture.completedFuture(result);
@@ -307,6 +312,16 @@ public final class InMemoryStore implements NudgeStore {
   }
 
   @Override
+  public int removeAll(String userId) {
+    return devices.removeAll(userId);
+  }
+
+  @Override
+  public void removeUser(String userId) {
+    attributes.remove(userId);
+  }
+
+  @Override
   public void setAttributes(String userId, Map<String, Object> values) {
     attributes.compute(userId, (u, old) -> {
       Map<String, Object> merged = old == null ? new LinkedHashMap<>() : new LinkedHashMap<>(old);
@@ -392,6 +407,15 @@ public final class InMemoryStore implements NudgeStore {
         byUser.remove(userId);
       }
       return true;
+    }
+
+    synchronized int removeAll(String userId) {
+      LinkedHashMap<String, Registered> list = byUser.remove(userId);
+      if (list == null) {
+        return 0;
+      }
+      list.keySet().forEach(ownerOfToken::remove);
+      return list.size();
     }
 
     synchronized Device deactivate(Platform platform, String token) {

@@ -4,6 +4,7 @@ import dev.nudge.spi.UserState;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +24,8 @@ final class EventIds implements UserState.EventLedger {
   final Set<String> looked = new HashSet<>();
   /** Ids asked about in this pass that the database was not asked about yet. */
   final Set<String> unknown = new LinkedHashSet<>();
-  /** Ids recorded as new by this pass's units, in order. */
-  final Set<String> recorded = new LinkedHashSet<>();
+  /** Ids recorded as new by this pass's units, in order, with the user each was recorded for. */
+  final Map<String, String> recorded = new LinkedHashMap<>();
 
   void startPass() {
     unknown.clear();
@@ -33,8 +34,8 @@ final class EventIds implements UserState.EventLedger {
 
   /** {@code true} when the id is new to this batch and, as far as is known, to the database. */
   @Override
-  public boolean record(String eventId, Instant at) {
-    if (known.contains(eventId) || !recorded.add(eventId)) {
+  public boolean record(String eventId, String userId, Instant at) {
+    if (known.contains(eventId) || recorded.putIfAbsent(eventId, userId) != null) {
       return false;
     }
     if (!looked.contains(eventId)) {

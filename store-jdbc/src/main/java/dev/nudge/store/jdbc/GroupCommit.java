@@ -632,7 +632,7 @@ final class GroupCommit implements AutoCloseable {
     lastRows.execute(c, dialect);
     if (!events.recorded.isEmpty()) {
       List<String> stale = new ArrayList<>();
-      for (String id : events.recorded) {
+      for (String id : events.recorded.keySet()) {
         if (events.expired.containsKey(id)) {
           stale.add(id);
         }
@@ -646,12 +646,20 @@ final class GroupCommit implements AutoCloseable {
           ps.executeBatch();
         }
       }
-      BulkInsert eventRows = new BulkInsert(t.events, "event_id, seen_at", TEXT, BIGINT);
-      for (String id : events.recorded) {
-        eventRows.add(id, now);
-      }
+      BulkInsert eventRows = new BulkInsert(t.events, "event_id, seen_at, user_id", TEXT, BIGINT, TEXT);
+      events.recorded.forEach((id, user) -> eventRows.add(id, now, user));
       eventRows.execute(c, dialect);
     }
+    List<String> forgotten = new ArrayList<>();
+    for (UserChanges ch : changes) {
+      if (ch.forgotten()) {
+        forgotten.add(ch.userId());
+      }
+    }
+    // After the event ids: an id a forgotten user's unit recorded goes with them.
+    deleteByIds(c, t.events, "user_id", forgotten);
+    deleteByIds(c, t.devices, "user_id", forgotten);
+    deleteByIds(c, t.users, "user_id", forgotten);
   }
 
   /** Deletes rows by key, a few hundred keys per statement. */

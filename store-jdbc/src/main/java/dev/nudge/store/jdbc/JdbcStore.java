@@ -640,6 +640,23 @@ public final class JdbcStore implements NudgeStore {
   }
 
   @Override
+  public int removeAll(String userId) {
+    prefetched.remove(userId);
+    int removed = update("remove the devices of user " + userId, "DELETE FROM " + t.devices + " WHERE user_id = ?",
+        ps -> ps.setString(1, userId));
+    prefetched.remove(userId);
+    return removed;
+  }
+
+  @Override
+  public void removeUser(String userId) {
+    prefetched.remove(userId);
+    update("remove the attributes of user " + userId, "UPDATE " + t.users + " SET attributes_json = NULL"
+        + " WHERE user_id = ? AND attributes_json IS NOT NULL", ps -> ps.setString(1, userId));
+    prefetched.remove(userId);
+  }
+
+  @Override
   public Optional<Device> deactivate(Platform platform, String token) {
     String key = deviceKey(platform, token);
     return Optional.ofNullable(inTransactionUnchecked(c -> {

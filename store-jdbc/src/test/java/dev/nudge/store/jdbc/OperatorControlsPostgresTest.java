@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What an operator does to one user, on two engines sharing one PostgreSQL database: consent
- * given on one instance holds on the other, and a user's pending reminders are listed and
- * cancelled from either.
+ * given on one instance holds on the other, a user's pending reminders are listed and cancelled
+ * from either, and a forgotten user is gone from every table for both.
  */
 class OperatorControlsPostgresTest {
   private static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
@@ -100,6 +100,60 @@ class OperatorControlsPostgresTest {
       assertThat(o.reason()).isEqualTo(SuppressionReason.OPTED_OUT);
     });
     assertThat(a.stats("cart").step(0).suppressed(SuppressionReason.OPTED_OUT)).isEqualTo(1);
+  }
+
+  @Test
+  void forgetUserOnOneInstanceLeavesNothingOfTheUserInAnyTableAndTheOtherSendsThemNothing() throws Exception {
+    for (String user : List.of("sara-7f3", "omid-2c9")) {
+      a.registerDevice(Device.of(user, Platform.IOS, "t-" + user).build());
+      a.setUserAttributes(user, java.util.Map.of("first_name", user));
+      a.optOut(user, "marketing");
+      a.trackAndWait(Event.named("login_new_device").user(user).id("login-" + user).build());
+      a.trackAndWait(Event.named("cart_add").user(user).id("cart-" + user).property("cart_id", "c-" + user).build());
+    }
+    clock.advance(ofMinutes(2));
+    assertThat(b.runDue().join()).as("the security notices").isEqualTo(2);
+    assertThat(rowsMentioning("sara-7f3")).as("before: the user is in several tables").hasSizeGreaterThan(4);
+
+    assertThat(a.forgetUser("sara-7f3")).as("the pending cart reminder").isEqualTo(1);
+
+    assertThat(rowsMentioning("sara-7f3")).as("every table of the schema, every column").isEmpty();
+    assertThat(rowsMentioning("omid-2c9")).hasSizeGreaterThan(4);
+    ios.clear();
+    clock.advance(ofHours(3));
+    b.runDue().join();
+    assertThat(ios.deliveriesTo("t-sara-7f3")).isEmpty();
+    assertThat(a.stats("new-login").step(0).sent()).as("counters keep their totals").isEqualTo(2);
+    assertThat(outcomes).filteredOn(o -> o.reason() == CancelReason.USER_FORGOTTEN).singleElement()
+        .satisfies(o -> assertThat(o.userId()).isEqualTo("sara-7f3"));
+  }
+
+  /** Every cell of every table of this store that mentions {@code text}, as "table.column=value". */
+  private List<String> rowsMentioning(String text) throws java.sql.SQLException {
+    List<String> found = new java.util.ArrayList<>();
+    try (java.sql.Connection c = database.getConnection()) {
+      List<String> tables = new java.util.ArrayList<>();
+      try (java.sql.ResultSet rs = c.getMetaData().getTables(null, null, PREFIX + "%", new String[] {"TABLE"})) {
+        while (rs.next()) {
+          tables.add(rs.getString("TABLE_NAME"));
+        }
+      }
+      assertThat(tables).as("the store's tables").hasSizeGreaterThanOrEqualTo(8);
+      for (String table : tables) {
+        try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery("SELECT * FROM " + table)) {
+          int columns = rs.getMetaData().getColumnCount();
+          while (rs.next()) {
+            for (int i = 1; i <= columns; i++) {
+              String value = rs.getString(i);
+              if (value != null && value.contains(text)) {
+                found.add(table + "." + rs.getMetaData().getColumnName(i) + "=" + value);
+              }
+            }
+          }
+        }
+      }
+    }
+    return found;
   }
 
   @Test

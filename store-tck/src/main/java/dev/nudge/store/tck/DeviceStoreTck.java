@@ -54,6 +54,23 @@ public abstract class DeviceStoreTck {
   // ------------------------------------------------------------------ one device
 
   @Test
+  void removeAllRemovesEveryDeviceOfThatUserActiveOrNot() {
+    store.register(Device.of("u1", Platform.IOS, "u1-a").build());
+    store.register(Device.of("u1", Platform.ANDROID, "u1-b").build());
+    store.register(Device.of("u1", Platform.IOS, "u1-dead").build());
+    store.register(Device.of("u2", Platform.IOS, "u2-a").build());
+    assertThat(store.deactivate(Platform.IOS, "u1-dead")).isPresent();
+
+    assertThat(store.removeAll("u1")).isEqualTo(3);
+    assertThat(store.removeAll("u1")).isZero();
+    assertThat(store.activeDevices("u1")).isEmpty();
+    assertThat(store.activeDevices("u2")).extracting(Device::token).containsExactly("u2-a");
+    assertThat(store.deactivate(Platform.IOS, "u1-dead")).as("the deactivated one is gone too").isEmpty();
+    store.register(Device.of("u3", Platform.IOS, "u1-a").build());
+    assertThat(store.activeDevices("u3")).as("its token is free for another user").hasSize(1);
+  }
+
+  @Test
   void devicesKeepTheirFirstRegistrationOrder() {
     Device a = Device.of("u1", Platform.IOS, "token-a").locale("fa-IR").zone(ZoneId.of("Asia/Tehran")).build();
     Device b = Device.of("u1", Platform.ANDROID, "token-b").build();

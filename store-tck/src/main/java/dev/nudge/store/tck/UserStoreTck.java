@@ -133,6 +133,20 @@ public abstract class UserStoreTck {
   }
 
   @Test
+  void removeUserRemovesEveryAttributeOfThatUserOnly() {
+    WritableUserStore store = writable();
+    store.setAttributes("u1", Map.of("first_name", "Sara", "vip", true));
+    store.setAttributes("u2", Map.of("first_name", "Reza"));
+    store.removeUser("u1");
+    store.removeUser("u1");
+    store.removeUser("nobody");
+    assertThat(store.attributes("u1")).isEmpty();
+    assertThat(store.attributes("u2")).isEqualTo(Map.of("first_name", "Reza"));
+    store.setAttributes("u1", Map.of("first_name", "Sam"));
+    assertThat(store.attributes("u1")).as("a later write starts afresh").isEqualTo(Map.of("first_name", "Sam"));
+  }
+
+  @Test
   void aValueSetAgainTakesItsNewKind() {
     WritableUserStore store = writable();
     store.setAttributes("u1", everyKind());
