@@ -123,7 +123,7 @@ final class Workload {
 
   /** The store's tables, dropped before a run on a server database. */
   private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
+      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "paused", "schema_version");
 
   /** Drops the JDBC store's tables with this prefix, so each run starts empty. */
   static void dropTables(DataSource ds, String prefix) {

@@ -84,6 +84,15 @@ public interface ReminderStore extends AutoCloseable {
   /** The earliest {@code fireAt} of any pending (not claimed) reminder; empty when there is none. */
   Optional<Instant> nextFireAt();
 
+  /**
+   * The campaigns paused with {@link #setPaused}: the engine leaves their reminders unclaimed.
+   * Read by every instance on shared data, once per run.
+   */
+  Set<String> pausedCampaigns();
+
+  /** Pauses a campaign (or, with {@code paused} false, resumes it); idempotent, and kept across restarts. */
+  void setPaused(String campaignId, boolean paused);
+
   /** Pending and claimed reminders in the store. */
   long size();
 

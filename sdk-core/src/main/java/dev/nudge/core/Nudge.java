@@ -237,6 +237,47 @@ public final class Nudge implements AutoCloseable {
     return cancelled;
   }
 
+  /**
+   * Pauses a campaign: its reminders stay in the store but are not claimed, so nothing of it is
+   * sent; new triggers are still recorded and scheduled. The paused state is stored, so every
+   * instance on a shared store holds the campaign from its next run on, and a restart keeps it.
+   * A reminder an instance claimed before the pause still goes out. Idempotent.
+   *
+   * @throws IllegalArgumentException when no campaign with this id is defined
+   */
+  public void pause(String campaignId) {
+    checkOpen();
+    checkDefined(campaignId, "pause");
+    store.setPaused(campaignId, true);
+  }
+
+  /**
+   * Resumes a paused campaign: its reminders are claimed again by the usual runs, spread as
+   * claiming spreads them. What came due meanwhile follows the campaign's {@code expireAfter}:
+   * reminders past it end {@code EXPIRED}, the rest are sent. Idempotent.
+   *
+   * @throws IllegalArgumentException when no campaign with this id is defined
+   */
+  public void resume(String campaignId) {
+    checkOpen();
+    checkDefined(campaignId, "resume");
+    store.setPaused(campaignId, false);
+  }
+
+  /** The paused campaigns, as the store keeps them (every instance's pauses). */
+  public Set<String> pausedCampaigns() {
+    checkOpen();
+    return store.pausedCampaigns();
+  }
+
+  private void checkDefined(String campaignId, String action) {
+    Checks.name("campaignId", campaignId);
+    if (rules.get(campaignId) == null) {
+      throw new IllegalArgumentException("cannot " + action + " campaign '" + campaignId + "': it is not defined;"
+          + " defined campaigns: " + rules.all().stream().map(c -> c.id).sorted().toList());
+    }
+  }
+
   /** Cancels a campaign's pending reminders, a batch of users at a time. */
   private int cancelPending(String campaignId) {
     int total = 0;

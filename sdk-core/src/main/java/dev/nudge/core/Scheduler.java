@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -186,13 +187,18 @@ final class Scheduler implements AutoCloseable {
     // Claims are bounded: only a couple of batches are claimed ahead of what has settled (other
     // instances take the rest), so without heartbeats a lease outlasts the wait before it.
     int maxUnsettled = Math.max(2 * settings.batchSize(), 2);
+    // Only campaigns this engine defines: the others' reminders are held, not resolved. Paused
+    // campaigns' reminders wait in the store (read once per run, so a pause on any instance
+    // holds here from the next run on).
+    Set<String> claimable = new java.util.HashSet<>(rules.ids());
+    claimable.removeAll(store.pausedCampaigns());
     while (true) {
       if (settling.size() >= maxUnsettled) {
         CompletableFuture.allOf(settling.toArray(CompletableFuture[]::new)).join();
         settling.clear();
       }
-      // Only campaigns this engine defines: the others' reminders are held, not resolved.
-      List<Reminder> batch = store.claimDue(before, rules.ids(), settings.batchSize(), settings.lease(),
+      List<Reminder> batch = claimable.isEmpty() ? List.of() : store.claimDue(before, claimable, settings.batchSize(),
+          settings.lease(),
           settings.owner());
       if (batch.isEmpty()) {
         if (settling.isEmpty()) {

@@ -53,6 +53,7 @@ public final class InMemoryStore implements NudgeStore {
   private final Devices devices = new Devices();
   private final ConcurrentHashMap<String, Map<String, Object>> attributes = new ConcurrentHashMap<>();
   private final AtomicLong count = new AtomicLong();
+  private final Set<String> paused = ConcurrentHashMap.newKeySet();
   private final ConcurrentHashMap<CounterKey, LongAdder> counters = new ConcurrentHashMap<>();
 
   /** A store that remembers event ids for 7 days on the system clock. */
@@ -225,6 +226,20 @@ public final class InMemoryStore implements NudgeStore {
     List<Counter> out = new ArrayList<>(counters.size());
     counters.forEach((k, v) -> out.add(new Counter(k.campaignId, k.step, k.name, v.sum())));
     return out;
+  }
+
+  @Override
+  public Set<String> pausedCampaigns() {
+    return Set.copyOf(paused);
+  }
+
+  @Override
+  public void setPaused(String campaignId, boolean paused) {
+    if (paused) {
+      this.paused.add(campaignId);
+    } else {
+      this.paused.remove(campaignId);
+    }
   }
 
   @Override

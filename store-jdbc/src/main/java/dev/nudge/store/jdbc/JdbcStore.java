@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,6 +81,7 @@ public final class JdbcStore implements NudgeStore {
   private final JdbcConnectionPool ownedPool;
   private final ExecutorService callbacks;
   private final GroupCommit commits;
+  private final java.time.Clock clock; // when a campaign was paused
   /** On H2, the claims kept in this process (see {@link H2Claims}); else null. */
   private final H2Claims h2;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -120,6 +122,7 @@ public final class JdbcStore implements NudgeStore {
     int maxBatch = b.maxBatchSize != null ? b.maxBatchSize : dialect == Dialect.H2 ? 2000 : 500;
     this.commits = new GroupCommit(dataSource, dialect, t, b.clock, b.eventIdRetention, maxBatch,
         committers, callbacks, h2);
+    this.clock = b.clock;
   }
 
   /** Starts configuring a store over the host's {@code dataSource} (ideally a connection pool). */
@@ -420,6 +423,42 @@ public final class JdbcStore implements NudgeStore {
           }
           return out;
         });
+  }
+
+  @Override
+  public Set<String> pausedCampaigns() {
+    return query("read the paused campaigns", "SELECT campaign_id FROM " + t.paused, ps -> {}, rs -> {
+      Set<String> out = new java.util.TreeSet<>();
+      while (rs.next()) {
+        out.add(rs.getString(1));
+      }
+      return Collections.unmodifiableSet(out);
+    });
+  }
+
+  @Override
+  public void setPaused(String campaignId, boolean paused) {
+    if (!paused) {
+      update("resume campaign " + campaignId, "DELETE FROM " + t.paused + " WHERE campaign_id = ?",
+          ps -> ps.setString(1, campaignId));
+      return;
+    }
+    inTransactionUnchecked(c -> {
+      try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM " + t.paused + " WHERE campaign_id = ?")) {
+        ps.setString(1, campaignId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return null; // paused already; a race with another instance lands here on the retry
+          }
+        }
+      }
+      try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + t.paused + " (campaign_id, paused_at) VALUES (?, ?)")) {
+        ps.setString(1, campaignId);
+        ps.setLong(2, EpochMicros.of(clock.instant()));
+        ps.executeUpdate();
+      }
+      return null;
+    }, "pause campaign " + campaignId);
   }
 
   @Override

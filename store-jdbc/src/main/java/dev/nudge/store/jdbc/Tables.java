@@ -32,6 +32,7 @@ final class Tables {
   final String events;
   final String counters;
   final String schemaVersion;
+  final String paused;
 
   Tables(String prefix) {
     this.prefix = prefix;
@@ -43,6 +44,7 @@ final class Tables {
     this.events = prefix + "events";
     this.counters = prefix + "counters";
     this.schemaVersion = prefix + "schema_version";
+    this.paused = prefix + "paused";
   }
 
   /** The types of {@link #REMINDER_COLUMNS}, in order. */

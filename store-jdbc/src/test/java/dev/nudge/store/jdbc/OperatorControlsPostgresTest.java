@@ -157,6 +157,33 @@ class OperatorControlsPostgresTest {
   }
 
   @Test
+  void aPauseOnOneInstanceStopsSendsOnBothAndResumeSendsWhatIsWithinExpiryAndExpiresTheRest() {
+    for (Nudge n : List.of(a, b)) {
+      n.define(Campaign.named("cart").triggeredBy("cart_add").correlatedBy("cart_id").after(ofHours(2))
+          .send(Message.of("Your cart", "{{event.cart_id}}").build())
+          .policy(dev.nudge.DeliveryPolicy.builder().expireAfter(ofHours(1)).build()).build());
+    }
+    a.registerDevice(Device.of("u1", Platform.IOS, "t1").build());
+    a.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "early").build());
+    a.pause("cart");
+    assertThat(b.pausedCampaigns()).containsExactly("cart");
+    clock.advance(ofMinutes(30));
+    b.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "late").build());
+
+    clock.advance(ofHours(2).plusMinutes(45)); // early expired at 13:00; late (due 12:30) expires 13:30
+    assertThat(a.runDue().join()).isZero();
+    assertThat(b.runDue().join()).isZero();
+    assertThat(ios.deliveries()).isEmpty();
+    assertThat(a.pending("u1")).hasSize(2);
+
+    b.resume("cart");
+    assertThat(a.runDue().join() + b.runDue().join()).isEqualTo(2);
+    assertThat(outcomes).extracting(OutcomeReport::key, OutcomeReport::outcome).containsExactlyInAnyOrder(
+        org.assertj.core.groups.Tuple.tuple("early", Outcome.EXPIRED), org.assertj.core.groups.Tuple.tuple("late", Outcome.SENT));
+    assertThat(ios.deliveries()).extracting(d -> d.notification().body()).containsExactly("late");
+  }
+
+  @Test
   void aUsersPendingRemindersAreListedAndCancelledFromEitherInstance() {
     a.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "c1").build());
     a.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "c2").build());

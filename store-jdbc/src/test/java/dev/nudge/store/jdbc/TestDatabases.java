@@ -23,7 +23,7 @@ final class TestDatabases {
   static final String MARIADB_URL = "NUDGE_TEST_MARIADB_URL";
 
   private static final List<String> TABLES =
-      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "schema_version");
+      List.of("reminders", "users", "devices", "sends", "last_sent", "events", "counters", "paused", "schema_version");
 
   /** Why a server was found unreachable, by variable: later tests fail or skip at once. */
   private static final java.util.Map<String, String> UNREACHABLE = new java.util.concurrent.ConcurrentHashMap<>();

@@ -215,6 +215,27 @@ public abstract class ReminderStoreTck {
     assertThat(store.size()).isZero();
   }
 
+  // ------------------------------------------------------------------ paused campaigns
+
+  @Test
+  void pausedCampaignsAreKeptUntilResumedAndEveryStoreOnTheSameDataSeesThem() {
+    assertThat(store.pausedCampaigns()).isEmpty();
+    store.setPaused("cart", true);
+    store.setPaused("cart", true);
+    store.setPaused("welcome", true);
+    assertThat(store.pausedCampaigns()).containsExactlyInAnyOrder("cart", "welcome");
+    store.setPaused("welcome", false);
+    store.setPaused("never-paused", false);
+    assertThat(store.pausedCampaigns()).containsExactly("cart");
+    ReminderStore other = sameDataStore();
+    if (other != null) {
+      opened.add(other);
+      assertThat(other.pausedCampaigns()).containsExactly("cart");
+      other.setPaused("cart", false);
+      assertThat(store.pausedCampaigns()).isEmpty();
+    }
+  }
+
   // ------------------------------------------------------------------ consent
 
   @Test

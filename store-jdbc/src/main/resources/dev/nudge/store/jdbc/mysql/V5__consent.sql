@@ -1,5 +1,5 @@
 -- Nudge JDBC store, schema version 5, MySQL 8 / MariaDB 10.6+ (MySQL has no ADD COLUMN IF NOT EXISTS; the
--- migration lock applies each version once): users' consent choices, and the user of each event id, kept on the user's row as a JSON
+-- migration lock applies each version once): users' consent choices, the user of each event id, and paused campaigns, kept on the user's row as a JSON
 -- object of category to allowed ("*" for every category not listed), e.g. {"*":false,"reminders":true};
 -- NULL when the user never opted out. Event ids carry their user, so that forgetting a user
 -- (Nudge.forgetUser) deletes them too; ids recorded before this version have none and expire.
@@ -10,3 +10,9 @@
 ALTER TABLE ${prefix}users ADD COLUMN consent_json TEXT;
 ALTER TABLE ${prefix}events ADD COLUMN user_id VARCHAR(256);
 CREATE INDEX ${prefix}events_user ON ${prefix}events (user_id);
+
+-- Campaigns paused by Nudge.pause: their reminders are kept but not claimed until resumed.
+CREATE TABLE IF NOT EXISTS ${prefix}paused (
+  campaign_id VARCHAR(256) NOT NULL PRIMARY KEY,
+  paused_at   BIGINT NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=${no_pad_bin};

@@ -1,0 +1,94 @@
+package dev.nudge.core;
+
+import static java.time.Duration.ofHours;
+import static java.time.Duration.ofMinutes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.nudge.Campaign;
+import dev.nudge.DeliveryPolicy;
+import dev.nudge.Device;
+import dev.nudge.Event;
+import dev.nudge.Message;
+import dev.nudge.Outcome;
+import dev.nudge.OutcomeReport;
+import dev.nudge.Platform;
+import dev.nudge.spi.NudgeListener;
+import dev.nudge.store.memory.InMemoryStore;
+import dev.nudge.testing.RecordingTransport;
+import dev.nudge.testing.TestClock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** Pausing a campaign holds its reminders; resuming sends what is within expiry and expires the rest. */
+class PauseTest {
+  private static final Instant START = Instant.parse("2026-03-01T10:00:00Z");
+
+  private final TestClock clock = new TestClock(START);
+  private final RecordingTransport ios = RecordingTransport.ios();
+  private final List<OutcomeReport> outcomes = new CopyOnWriteArrayList<>();
+
+  private Nudge engine(InMemoryStore store) {
+    Nudge nudge = Nudge.builder().clock(clock).transport(ios).store(store).listener(new NudgeListener() {
+      @Override
+      public void onOutcome(OutcomeReport report) {
+        outcomes.add(report);
+      }
+    }).build();
+    nudge.define(Campaign.named("cart").triggeredBy("cart_add").correlatedBy("cart_id").after(ofHours(2))
+        .send(Message.of("Your cart", "{{event.cart_id}}").build())
+        .policy(DeliveryPolicy.builder().expireAfter(ofHours(1)).build()).build());
+    nudge.define(Campaign.named("welcome").triggeredBy("signup").after(ofMinutes(10))
+        .send(Message.of("Welcome", "Hi").build()).build());
+    return nudge;
+  }
+
+  @Test
+  void aPausedCampaignIsNotSentButStillScheduledAndResumeSendsWhatIsWithinExpiry() {
+    InMemoryStore store = new InMemoryStore(clock, Duration.ofDays(7));
+    try (Nudge nudge = engine(store)) {
+      nudge.registerDevice(Device.of("u1", Platform.IOS, "t1").build());
+      nudge.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "early").build());
+      nudge.pause("cart");
+      nudge.pause("cart");
+      assertThat(nudge.pausedCampaigns()).containsExactly("cart");
+
+      clock.advance(ofMinutes(30));
+      nudge.trackAndWait(Event.named("cart_add").user("u1").property("cart_id", "late").build());
+      nudge.trackAndWait(Event.named("signup").user("u1").build());
+      assertThat(nudge.pending("u1")).as("new triggers are still scheduled").hasSize(3);
+
+      clock.advance(ofHours(2).plusMinutes(45)); // 13:15: early (due 12:00) expired at 13:00, late (12:30) not yet
+      nudge.runDue().join();
+      assertThat(ios.deliveries()).extracting(d -> d.notification().title()).containsExactly("Welcome");
+      assertThat(nudge.pending("u1")).extracting(p -> p.key()).containsExactly("early", "late");
+    }
+    try (Nudge restarted = engine(store)) {
+      assertThat(restarted.pausedCampaigns()).as("kept by the store").containsExactly("cart");
+      restarted.runDue().join();
+      assertThat(ios.deliveries()).hasSize(1);
+
+      restarted.resume("cart");
+      assertThat(restarted.pausedCampaigns()).isEmpty();
+      restarted.runDue().join();
+      assertThat(outcomes).filteredOn(o -> o.campaignId().equals("cart"))
+          .extracting(OutcomeReport::key, OutcomeReport::outcome)
+          .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("early", Outcome.EXPIRED),
+              org.assertj.core.groups.Tuple.tuple("late", Outcome.SENT));
+      assertThat(ios.deliveries()).extracting(d -> d.notification().body()).containsExactly("Hi", "late");
+    }
+  }
+
+  @Test
+  void onlyADefinedCampaignIsPausedOrResumed() {
+    try (Nudge nudge = engine(new InMemoryStore(clock, Duration.ofDays(7)))) {
+      assertThatThrownBy(() -> nudge.pause("carts")).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("cannot pause campaign 'carts': it is not defined; defined campaigns: [cart, welcome]");
+      assertThatThrownBy(() -> nudge.resume(null)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("campaignId is required");
+    }
+  }
+}
