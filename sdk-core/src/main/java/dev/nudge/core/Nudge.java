@@ -94,6 +94,8 @@ public final class Nudge implements AutoCloseable {
     }
   }
 
+  private static final System.Logger LOG = System.getLogger("dev.nudge");
+
   private final Clock clock;
   private final ReminderStore store;
   private final DeviceStore devices;
@@ -200,8 +202,35 @@ public final class Nudge implements AutoCloseable {
     if (campaign == null) {
       throw new IllegalArgumentException("campaign is required; build one with Campaign.named(id)");
     }
+    CompiledCampaign before = rules.get(campaign.id());
     rules.put(CompiledCampaign.compile(campaign, renderer));
     resolver.campaignsChanged();
+    if (before != null && !before.campaign.equals(campaign)) {
+      LOG.log(System.Logger.Level.INFO, describeRedefinition(before.campaign, campaign));
+    }
+  }
+
+  /** One line saying what a redefinition changed, e.g. "steps 2 -> 3 (step 2 added)". */
+  static String describeRedefinition(Campaign before, Campaign after) {
+    int was = before.steps().size();
+    int now = after.steps().size();
+    StringBuilder sb = new StringBuilder("campaign '").append(after.id()).append("' redefined: ");
+    if (was == now) {
+      sb.append(was).append(was == 1 ? " step" : " steps");
+      int changed = 0;
+      for (int i = 0; i < now; i++) {
+        changed += before.steps().get(i).equals(after.steps().get(i)) ? 0 : 1;
+      }
+      sb.append(changed == 0 ? ", same steps; other settings changed" : ", " + changed + " changed");
+    } else if (now > was) {
+      sb.append("steps ").append(was).append(" -> ").append(now).append(" (step")
+          .append(now - was == 1 ? " " + was : "s " + was + "-" + (now - 1)).append(" added)");
+    } else {
+      sb.append("steps ").append(was).append(" -> ").append(now).append(" (step")
+          .append(was - now == 1 ? " " + now : "s " + now + "-" + (was - 1))
+          .append(" removed: their pending reminders end CANCELLED)");
+    }
+    return sb.toString();
   }
 
   /**

@@ -91,4 +91,17 @@ class PauseTest {
           .hasMessageContaining("campaignId is required");
     }
   }
+
+  @Test
+  void aRedefinitionIsDescribedInOneLine() {
+    Campaign one = Campaign.named("cart").triggeredBy("cart_add").after(ofHours(2))
+        .send(Message.of("Your cart", "is waiting").build()).build();
+    Campaign three = one.toBuilder().after(ofHours(24)).send(Message.of("Still there", "?").build())
+        .after(ofHours(48)).send(Message.of("Last call", "!").build()).build();
+    assertThat(Nudge.describeRedefinition(one, three)).isEqualTo("campaign 'cart' redefined: steps 1 -> 3 (steps 1-2 added)");
+    assertThat(Nudge.describeRedefinition(three, one))
+        .isEqualTo("campaign 'cart' redefined: steps 3 -> 1 (steps 1-2 removed: their pending reminders end CANCELLED)");
+    assertThat(Nudge.describeRedefinition(one, one.toBuilder().category("reminders").build()))
+        .isEqualTo("campaign 'cart' redefined: 1 step, same steps; other settings changed");
+  }
 }
