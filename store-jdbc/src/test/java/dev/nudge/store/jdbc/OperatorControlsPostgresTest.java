@@ -114,6 +114,11 @@ class OperatorControlsPostgresTest {
     clock.advance(ofMinutes(2));
     assertThat(b.runDue().join()).as("the security notices").isEqualTo(2);
     assertThat(rowsMentioning("sara-7f3")).as("before: the user is in several tables").hasSizeGreaterThan(4);
+    String export = b.exportUser("sara-7f3");
+    assertThat(export).as("what the other instance stored, read from this one")
+        .contains("\"token\": \"t-sara-7f3\"", "\"first_name\": \"sara-7f3\"", "\"marketing\": false",
+            "\"campaignId\": \"cart\"", "\"key\": \"c-sara-7f3\"", "\"campaignId\": \"new-login\"")
+        .doesNotContain("omid");
 
     assertThat(a.forgetUser("sara-7f3")).as("the pending cart reminder").isEqualTo(1);
 
