@@ -23,7 +23,7 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * <p>Immutable and thread-safe; see {@code SEMANTICS.md} for the exact rules.
+ * <p>Immutable and thread-safe; see {@code docs/semantics.md} for the exact rules.
  */
 public final class Campaign {
   /** The trigger that matches every event (for inactivity campaigns). */

@@ -54,7 +54,7 @@ public final class SimulateOutput {
   /**
    * The counters of a run as pretty-printed JSON: the run's figures, then per campaign its
    * {@code total} and one entry per step (every step of the campaign, zeros included) with the
-   * counters of {@code SEMANTICS.md}; suppressions by reason and deliveries by platform list
+   * counters of {@code docs/semantics.md}; suppressions by reason and deliveries by platform list
    * every reason and platform.
    */
   public static String statsJson(SimulationRun.Result result, CampaignSet campaigns) {

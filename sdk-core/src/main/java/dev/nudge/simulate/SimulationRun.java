@@ -53,7 +53,7 @@ import java.util.function.Consumer;
  * range; any other a {@code Double}. A line that cannot be read is
  * reported with its number and skipped; blank lines are ignored. All records are read first and
  * then applied in time order, records with equal times in the order of the log; before each
- * record every reminder due strictly before its time is resolved (see {@code SEMANTICS.md}).
+ * record every reminder due strictly before its time is resolved (see {@code docs/semantics.md}).
  * The run ends at {@code until} (default: the last record's time plus the campaigns' longest
  * horizon): reminders due before it are resolved, records at or after it are not applied.
  *

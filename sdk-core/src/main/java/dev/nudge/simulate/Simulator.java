@@ -46,7 +46,7 @@ public final class Simulator implements AutoCloseable {
       Collection<String> requiredCategories, NudgeListener listener) {
     this.clock = new TestClock(start);
     // One claim at a time: a step created while resolving joins the due order at once, ahead of
-    // later reminders due at the same instant (SEMANTICS.md). Claims are cheap in memory.
+    // later reminders due at the same instant (docs/semantics.md). Claims are cheap in memory.
     Nudge.Builder b = EngineAccess.get().directExecution(Nudge.builder().clock(clock)).claimBatchSize(1);
     if (globalCap != null) {
       b.globalFrequencyCap(globalCap.max(), globalCap.per());

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The product's scenarios, driven through the public API on a controlled clock: what each user's
  * devices received, how each reminder ended, and which counters moved. The exact rules behind
- * them are in {@code SEMANTICS.md}; their corner cases are in {@link SemanticsRulesTest}.
+ * them are in {@code docs/semantics.md}; their corner cases are in {@link SemanticsRulesTest}.
  */
 class CampaignScenariosTest {
   private Fixture f;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The exact boundaries of resolving a due reminder ({@code SEMANTICS.md}, "Resolving a due
+ * The exact boundaries of resolving a due reminder ({@code docs/semantics.md}, "Resolving a due
  * reminder"), each through the live engine on a test clock and through {@code simulate} with its
  * exact output lines (retries there from devices whose answers the log scripts): quiet hours on both New York clock changes of 2026, a second deferral that
  * runs past the expiry after the user's zone changed, expiry at exactly the window's end, and the

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The corner cases of {@code SEMANTICS.md} — idempotency, late events, ties, stop and trigger
+ * The corner cases of {@code docs/semantics.md} — idempotency, late events, ties, stop and trigger
  * order, suppressions, caps, quiet hours, cooldown — each seen from the user's side.
  */
 class SemanticsRulesTest {

@@ -14,7 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every rule of {@code SEMANTICS.md}, exercised the way the {@code simulate} tool runs: a
+ * Every rule of {@code docs/semantics.md}, exercised the way the {@code simulate} tool runs: a
  * campaigns file and a hand-written JSON Lines log in, the exact output lines out. Times are on
  * 2026-03-01 (UTC) unless a day is given.
  */
