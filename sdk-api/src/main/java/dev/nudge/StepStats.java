@@ -12,7 +12,8 @@ import java.util.Map;
  * @param scheduled reminders created (triggers and later steps)
  * @param restarted pending reminders replaced by a new trigger ({@code RESTART})
  * @param ignored triggers ignored by {@code KEEP_FIRST}, {@code once} or {@code cooldown}
- * @param cancelled reminders cancelled by a stop event
+ * @param cancelled reminders cancelled: by a stop event, by {@code cancel} or {@code forgetUser}, or with
+ *     their campaign or step removed
  * @param suppressed suppressed reminders by reason
  * @param expired reminders expired
  * @param sent reminders sent to at least one device
