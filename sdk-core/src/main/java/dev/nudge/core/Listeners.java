@@ -3,6 +3,7 @@ package dev.nudge.core;
 import dev.nudge.Device;
 import dev.nudge.OutcomeReport;
 import dev.nudge.spi.DeliveryReport;
+import dev.nudge.spi.EngineStatus;
 import dev.nudge.spi.NudgeListener;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -32,6 +33,16 @@ final class Listeners {
   Listeners(List<NudgeListener> listeners, Executor executor) {
     this.listeners = List.copyOf(listeners);
     this.executor = executor;
+  }
+
+  /**
+   * Tells every listener, on the calling thread (the one building the engine), what it can read
+   * about the engine; a listener that throws fails the build, since it could not set itself up.
+   */
+  void bind(EngineStatus status) {
+    for (NudgeListener l : listeners) {
+      l.onBind(status);
+    }
   }
 
   CompletableFuture<Void> onOutcome(OutcomeReport report) {
