@@ -105,7 +105,8 @@ public interface ReminderStore extends AutoCloseable {
    * late.
    *
    * <p>The default returns empty: this store cannot count them cheaply, and metrics then show no
-   * figure for them. The in-memory store and {@code JdbcStore} count them.
+   * figure for them. The in-memory store and {@code JdbcStore} count them; a store that wraps
+   * another should pass this on to it.
    */
   default Optional<DueReminders> due(Instant before) {
     return Optional.empty();
