@@ -70,7 +70,7 @@ class NudgeMetricsTest {
   }
 
   private Nudge engine() {
-    return engine(NudgeMetrics.builder(registry).refreshEvery(Duration.ZERO).build(), ios);
+    return engine(NudgeMetrics.builder(registry).refreshEvery(Duration.ZERO).refreshHeldEvery(Duration.ZERO).build(), ios);
   }
 
   /** What a scrape does: reads every meter (and so registers the series of new campaign steps). */
@@ -249,6 +249,28 @@ class NudgeMetricsTest {
   }
 
   @Test
+  void theHeldRemindersAreCountedOncePerHeldInterval() {
+    Nudge nudge = engine(NudgeMetrics.builder(registry).refreshEvery(Duration.ZERO).build(), ios); // held: 1 min
+    Nudge other = Nudge.builder().clock(clock).store(memory).reminders(reminders).transport(RecordingTransport.ios())
+        .build();
+    engines.add(other);
+    other.define(Campaign.named("promo").triggeredBy("visit").after(ofHours(1))
+        .send(Message.of("Hello", "Come back").build()).build());
+    assertThat(gauge("nudge.reminders.held")).isZero();
+    other.trackAndWait(Event.named("visit").user("u3").build());
+    clock.advance(Duration.ofSeconds(59));
+    assertThat(gauge("nudge.reminders.held")).as("counted a minute ago").isZero();
+    assertThat(gauge("nudge.reminders.pending")).as("read with every snapshot").isEqualTo(1);
+    clock.advance(Duration.ofSeconds(1));
+    assertThat(gauge("nudge.reminders.held")).isEqualTo(1);
+    nudge.define(Campaign.named("promo").triggeredBy("visit").after(ofHours(1))
+        .send(Message.of("Hello", "Come back").build()).build());
+    assertThat(gauge("nudge.reminders.held")).isEqualTo(1);
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(gauge("nudge.reminders.held")).as("defined here now").isZero();
+  }
+
+  @Test
   void whileTheStoreCannotBeReadCountersKeepTheirValuesAndGaugesShowNaN() {
     Nudge nudge = engine();
     nudge.define(CART);
@@ -350,6 +372,8 @@ class NudgeMetricsTest {
         .hasMessageContaining("refreshEvery must be zero or positive, was PT-1S");
     assertThatThrownBy(() -> b.refreshEvery(null)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("refreshEvery");
+    assertThatThrownBy(() -> b.refreshHeldEvery(Duration.ofMinutes(-1))).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("refreshHeldEvery must be zero or positive, was PT-1M");
     assertThatThrownBy(() -> b.maxCampaigns(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("maxCampaigns must be at least 1, was 0");
     assertThatThrownBy(() -> b.tags("instance")).isInstanceOf(IllegalArgumentException.class)
