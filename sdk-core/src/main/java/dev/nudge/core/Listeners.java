@@ -25,6 +25,10 @@ final class Listeners {
   private static final ThreadLocal<Boolean> ON_LISTENER = ThreadLocal.withInitial(() -> false);
 
   private final List<NudgeListener> listeners;
+  /** The listeners that observe each kind of report: telling one that does not would do nothing. */
+  private final List<NudgeListener> outcomes;
+  private final List<NudgeListener> deliveries;
+  private final List<NudgeListener> deactivations;
   private final Executor executor;
   private final LongAdder failures = new LongAdder();
   private final java.util.Set<NudgeListener> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -32,7 +36,30 @@ final class Listeners {
   /** Listeners called on {@code executor}, which must run tasks in submission order. */
   Listeners(List<NudgeListener> listeners, Executor executor) {
     this.listeners = List.copyOf(listeners);
+    this.outcomes = overriding(this.listeners, "onOutcome", OutcomeReport.class);
+    this.deliveries = overriding(this.listeners, "onDelivery", DeliveryReport.class);
+    this.deactivations = overriding(this.listeners, "onDeviceDeactivated", Device.class, String.class);
     this.executor = executor;
+  }
+
+  /**
+   * The listeners whose class overrides {@code method}. The others' default does nothing, and a
+   * report no listener observes is not handed to the listener thread at all: a {@code track} that
+   * cancels waits for its outcomes to be told, so a listener that only watches deliveries (a
+   * metrics binder) would otherwise slow every stop event down.
+   */
+  private static List<NudgeListener> overriding(List<NudgeListener> all, String method, Class<?>... parameters) {
+    List<NudgeListener> out = new java.util.ArrayList<>(all.size());
+    for (NudgeListener l : all) {
+      try {
+        if (l.getClass().getMethod(method, parameters).getDeclaringClass() != NudgeListener.class) {
+          out.add(l);
+        }
+      } catch (NoSuchMethodException e) {
+        out.add(l); // not expected: NudgeListener declares it; telling it is the safe side
+      }
+    }
+    return List.copyOf(out);
   }
 
   /**
@@ -46,28 +73,28 @@ final class Listeners {
   }
 
   CompletableFuture<Void> onOutcome(OutcomeReport report) {
-    return tell(l -> l.onOutcome(report));
+    return tell(outcomes, l -> l.onOutcome(report));
   }
 
   CompletableFuture<Void> onOutcomes(List<OutcomeReport> reports) {
     if (reports.isEmpty()) {
       return DONE;
     }
-    return tell(l -> reports.forEach(l::onOutcome));
+    return tell(outcomes, l -> reports.forEach(l::onOutcome));
   }
 
   CompletableFuture<Void> onDelivery(DeliveryReport report) {
-    return tell(l -> l.onDelivery(report));
+    return tell(deliveries, l -> l.onDelivery(report));
   }
 
   CompletableFuture<Void> onDeviceDeactivated(Device device, String reason) {
-    return tell(l -> l.onDeviceDeactivated(device, reason));
+    return tell(deactivations, l -> l.onDeviceDeactivated(device, reason));
   }
 
   /** Logs the error (once, here) and tells the listeners. */
   CompletableFuture<Void> onError(String context, Throwable error) {
     LOG.log(Level.WARNING, context, error);
-    return tell(l -> l.onError(context, error));
+    return tell(listeners, l -> l.onError(context, error));
   }
 
   /**
@@ -98,8 +125,8 @@ final class Listeners {
     void on(NudgeListener l);
   }
 
-  private CompletableFuture<Void> tell(Call call) {
-    if (listeners.isEmpty()) {
+  private CompletableFuture<Void> tell(List<NudgeListener> to, Call call) {
+    if (to.isEmpty()) {
       return DONE;
     }
     try {
@@ -107,7 +134,7 @@ final class Listeners {
         boolean outer = ON_LISTENER.get();
         ON_LISTENER.set(true);
         try {
-          for (NudgeListener l : listeners) {
+          for (NudgeListener l : to) {
             try {
               call.on(l);
             } catch (RuntimeException | Error e) {

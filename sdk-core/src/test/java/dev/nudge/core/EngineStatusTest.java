@@ -9,6 +9,7 @@ import dev.nudge.Device;
 import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.Platform;
+import dev.nudge.TrackResult;
 import dev.nudge.spi.Counter;
 import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.DueReminders;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -154,6 +156,42 @@ class EngineStatusTest {
       other.runDue().join();
       assertThat(status.dueReminders()).contains(DueReminders.NONE);
       assertThat(status.heldReminders()).isZero();
+    }
+  }
+
+  @Test
+  void aStopEventDoesNotWaitForAListenerThatOnlyWatchesDeliveries() throws Exception {
+    CountDownLatch inDelivery = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    NudgeListener deliveriesOnly = new NudgeListener() {
+      @Override
+      public void onDelivery(DeliveryReport report) {
+        inDelivery.countDown();
+        try {
+          release.await(30, TimeUnit.SECONDS); // holds the listener thread
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    try (Nudge nudge = Nudge.builder().clock(clock).transport(RecordingTransport.ios()).listener(deliveriesOnly)
+        .build()) {
+      nudge.define(CART);
+      nudge.registerDevice(Device.of("u1", Platform.IOS, "token-1").build());
+      nudge.trackAndWait(Event.named("cart_add").user("u1").property("item_name", "Yoga mat").build());
+      nudge.trackAndWait(Event.named("cart_add").user("u2").property("item_name", "Tent").build());
+      clock.set(START.plus(ofHours(2)).plusSeconds(1));
+      nudge.trackAndWait(Event.named("cart_add").user("u3").property("item_name", "Rope").build()); // due later
+      CompletableFuture<Integer> run = nudge.runDue();
+      assertThat(inDelivery.await(10, TimeUnit.SECONDS)).as("the delivery reached the listener").isTrue();
+
+      // The listener thread is busy; the stop event's CANCELLED outcome has no listener to reach.
+      TrackResult stopped = nudge.track(Event.named("purchase").user("u3").build()).get(10, TimeUnit.SECONDS);
+      assertThat(stopped.cancelled()).isEqualTo(1);
+      release.countDown();
+      run.join();
+    } finally {
+      release.countDown();
     }
   }
 
