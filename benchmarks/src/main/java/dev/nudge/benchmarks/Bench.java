@@ -14,8 +14,12 @@
  *   --pending N  pending reminders held for the heap measurement                    [1000000]
  *   --resolve N  due reminders resolved by one runDue(), one device per user        [200000]
  *   --only LIST  which figures to run: track,heap,resolve                           [all]
+ *   --metrics M  off, on (NudgeMetrics on a SimpleMeterRegistry, scraped every second) or both:
+ *                the track and resolve figures without and with it, rounds alternating  [off]
+ *   --rounds N   timed runs of the track and resolve figures per variant; the best counts [1; 2 with both]
  *
  * e.g. ... dev.nudge.benchmarks.Bench --pending 100000 --only heap
+ *      ... dev.nudge.benchmarks.Bench --only track,resolve --metrics both --rounds 3
  */
 package dev.nudge.benchmarks;
 
@@ -26,7 +30,13 @@ import dev.nudge.Platform;
 import dev.nudge.StepStats;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
+import dev.nudge.micrometer.NudgeMetrics;
 import dev.nudge.testing.TestClock;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Measurement;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
@@ -45,6 +55,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
@@ -82,6 +95,32 @@ public final class Bench {
     bench.printFigures();
   }
 
+  /** The variants each timed figure runs in, in the order of one round: without, then with the binder. */
+  private List<Boolean> variants() {
+    return switch (options.metrics) {
+      case "on" -> List.of(true);
+      case "both" -> List.of(false, true);
+      default -> List.of(false);
+    };
+  }
+
+  /** A figure's name, with {@code , with NudgeMetrics} when the binder was registered. */
+  private static String named(String figure, boolean metered) {
+    return metered ? figure + ", with NudgeMetrics" : figure;
+  }
+
+  /** Keeps the best of a figure's rounds, with every round's value in its setup line. */
+  private void bestOf(String name, double perSecond, String setup, Map<String, List<Double>> rounds) {
+    List<Double> all = rounds.computeIfAbsent(name, k -> new ArrayList<>());
+    all.add(perSecond);
+    double best = all.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+    String roundsText = all.size() == 1 ? "" : String.format("; best of %d rounds: %s", all.size(),
+        all.stream().map(v -> String.format("%,.0f", v)).collect(Collectors.joining(", ")));
+    figure(name, String.format("%,.0f /s", best), setup + roundsText);
+  }
+
+  private final Map<String, List<Double>> rounds = new LinkedHashMap<>();
+
   // ---- (a) events tracked per second ---------------------------------------------------------
 
   private void trackThroughput() throws Exception {
@@ -92,21 +131,34 @@ public final class Bench {
     }
 
     int users = options.users;
+    for (int round = 0; round < options.rounds; round++) {
+      for (boolean metered : variants()) {
+        trackOnce(users, threads, metered);
+      }
+    }
+  }
+
+  private void trackOnce(int users, int threads, boolean metered) throws Exception {
     List<List<Event>> work = workload("u", users, threads);
     int events = work.stream().mapToInt(List::size).sum();
-    progress("track: %,d users (%,d events) from %d threads", users, events, threads);
-    try (Nudge nudge = engine(new TestClock(Instant.parse(START)))) {
+    progress("track: %,d users (%,d events) from %d threads%s", users, events, threads,
+        metered ? ", with NudgeMetrics" : "");
+    TestClock clock = new TestClock(Instant.parse(START));
+    try (Metrics metrics = metered ? new Metrics() : null; Nudge nudge = engine(clock, metrics)) {
       long start = System.nanoTime();
       long[] counted = runOnThreads(nudge, work);
       double seconds = (System.nanoTime() - start) / 1e9;
-      figure("events tracked per second", String.format("%,.0f /s", events / seconds),
+      bestOf(named("events tracked per second", metered), events / seconds,
           String.format("%,d users: cart_add each, purchase for half (%,d events), %d threads, %.2f s",
-              users, events, threads, seconds));
+              users, events, threads, seconds), rounds);
       StepStats s = nudge.stats(Workload.CAMPAIGN).total();
       check("track", s.scheduled() == users && s.cancelled() == (users + 1) / 2
               && counted[0] == users && counted[1] == (users + 1) / 2,
           String.format("scheduled %,d (stats) / %,d (TrackResult), cancelled %,d / %,d; expected %,d and %,d",
               s.scheduled(), counted[0], s.cancelled(), counted[1], users, (users + 1) / 2));
+      if (metrics != null) {
+        metrics.snapshotFigure("track", clock, nudge);
+      }
     }
   }
 
@@ -209,17 +261,22 @@ public final class Bench {
 
   private void resolveThroughput() {
     progress("resolve: warm-up with %,d due reminders on a throw-away engine", Math.max(1, options.resolve / 10));
-    resolveOnce(Math.max(1, options.resolve / 10), false);
-    progress("resolve: %,d users with one device each", options.resolve);
-    resolveOnce(options.resolve, true);
+    resolveOnce(Math.max(1, options.resolve / 10), false, !options.metrics.equals("off"));
+    for (int round = 0; round < options.rounds; round++) {
+      for (boolean metered : variants()) {
+        progress("resolve: %,d users with one device each%s", options.resolve, metered ? ", with NudgeMetrics" : "");
+        resolveOnce(options.resolve, true, metered);
+      }
+    }
   }
 
-  private void resolveOnce(int users, boolean report) {
+  private void resolveOnce(int users, boolean report, boolean metered) {
     TestClock clock = new TestClock(Instant.parse(START));
     Workload.NoopTransport ios = new Workload.NoopTransport(Platform.IOS);
     Workload.NoopTransport android = new Workload.NoopTransport(Platform.ANDROID);
-    try (Nudge nudge = Nudge.builder().clock(clock)
-        .transport(ios).transport(android).build()) {
+    Nudge.Builder builder = Nudge.builder().clock(clock).transport(ios).transport(android);
+    try (Metrics metrics = metered ? new Metrics() : null;
+        Nudge nudge = (metrics != null ? builder.listener(metrics.binder) : builder).build()) {
       nudge.define(Workload.campaign());
       Workload.scheduleCarts(nudge, "r", users, (user, i) -> {
         Platform platform = i % 2 == 0 ? Platform.IOS : Platform.ANDROID;
@@ -231,15 +288,88 @@ public final class Bench {
       int resolved = nudge.runDue().join();
       double seconds = (System.nanoTime() - start) / 1e9;
       if (report) {
-        figure("reminders resolved per second", String.format("%,.0f /s", resolved / seconds),
+        bestOf(named("reminders resolved per second", metered), resolved / seconds,
             String.format("%,d due reminders, one device each, accepting no-op transport, %.2f s",
-                resolved, seconds));
+                resolved, seconds), rounds);
         StepStats s = nudge.stats(Workload.CAMPAIGN).step(0);
         long sends = ios.sends() + android.sends();
         check("resolve", resolved == users && s.sent() == users && s.acceptedTotal() == users && sends == users,
             String.format("runDue resolved %,d, stats sent %,d accepted %,d, transports got %,d; expected %,d",
                 resolved, s.sent(), s.acceptedTotal(), sends, users));
+        if (metrics != null) {
+          metrics.snapshotFigure("resolve", clock, nudge);
+          metrics.verify("resolve", users);
+        }
       }
+    }
+  }
+
+  /**
+   * With {@code --metrics}: the binder on a {@link SimpleMeterRegistry}, and a scraper that reads
+   * every meter once a second of wall time, as a Prometheus scrape would. The engine's clock stands
+   * still while a figure is timed, so the scrapes in it read the snapshot taken by the first one
+   * (as every scrape within {@code refreshEvery} does); what a fresh snapshot costs is measured
+   * apart, after the timed part, by {@link #snapshotFigure}.
+   */
+  private final class Metrics implements AutoCloseable {
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final NudgeMetrics binder = NudgeMetrics.of(registry);
+    private final ScheduledExecutorService scraper = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "bench-scraper");
+      t.setDaemon(true);
+      return t;
+    });
+    private final AtomicLong scrapes = new AtomicLong();
+
+    Metrics() {
+      scraper.scheduleAtFixedRate(this::scrape, 0, 1, TimeUnit.SECONDS);
+    }
+
+    /** Reads every meter once; the first read takes a snapshot when the last one is too old. */
+    void scrape() {
+      for (Meter m : registry.getMeters()) {
+        m.measure().forEach(Measurement::getValue);
+      }
+      scrapes.incrementAndGet();
+    }
+
+    /**
+     * Times a scrape that takes a fresh snapshot (the clock moved past refreshEvery first), then
+     * one that also counts the held reminders (past refreshHeldEvery).
+     */
+    void snapshotFigure(String what, TestClock clock, Nudge nudge) {
+      long scrapesInRun = scrapes.get();
+      clock.advance(Duration.ofSeconds(11));
+      double fresh = timedScrape();
+      clock.advance(Duration.ofSeconds(61));
+      double held = timedScrape();
+      figure("scrape, fresh snapshot (" + what + ")", String.format("%,.1f ms", fresh),
+          String.format("%,d meters, %,d reminders pending; %,d scrapes during the run", registry.getMeters().size(),
+              nudge.pendingReminders(), scrapesInRun));
+      figure("scrape, fresh snapshot and held count (" + what + ")", String.format("%,.1f ms", held),
+          "the held reminders are counted once a minute: a walk over every user of the in-memory store");
+    }
+
+    private double timedScrape() {
+      long start = System.nanoTime();
+      scrape();
+      return (System.nanoTime() - start) / 1e6;
+    }
+
+    /** After a fresh snapshot: the binder's view agrees with the statistics, every reminder sent and timed. */
+    void verify(String what, int users) {
+      scrape();
+      double sent = registry.get("nudge.outcomes").tag("outcome", "SENT").functionCounters().stream()
+          .mapToDouble(FunctionCounter::count).sum();
+      long timed = registry.get("nudge.send.latency").timers().stream().mapToLong(Timer::count).sum();
+      check(what + " metrics", sent == users && timed == users,
+          String.format("nudge.outcomes SENT %,.0f, nudge.send.latency count %,d; expected %,d", sent, timed, users));
+    }
+
+    @Override
+    public void close() {
+      scraper.shutdownNow();
+      binder.close();
     }
   }
 
@@ -251,7 +381,13 @@ public final class Bench {
    * tracks, so its transport never sends.
    */
   private static Nudge engine(TestClock clock) {
-    Nudge nudge = Nudge.builder().clock(clock).transport(new Workload.NoopTransport(Platform.IOS)).build();
+    return engine(clock, null);
+  }
+
+  /** As {@link #engine(TestClock)}, with the metrics binder registered when {@code metrics} is given. */
+  private static Nudge engine(TestClock clock, Metrics metrics) {
+    Nudge.Builder builder = Nudge.builder().clock(clock).transport(new Workload.NoopTransport(Platform.IOS));
+    Nudge nudge = (metrics != null ? builder.listener(metrics.binder) : builder).build();
     nudge.define(Workload.campaign());
     return nudge;
   }
@@ -327,18 +463,21 @@ public final class Bench {
     int pending = intProperty("pending", 1_000_000);
     int resolve = intProperty("resolve", 200_000);
     Set<String> only = Set.of(System.getProperty("bench.only", "track,heap,resolve").split(","));
+    String metrics = System.getProperty("bench.metrics", "off");
+    int rounds = 0; // 0: the default, 1, or 2 with --metrics both
 
     static Options parse(String[] args) {
       Options o = new Options();
       for (int i = 0; i < args.length; i++) {
         String arg = args[i];
         if (arg.equals("--help") || arg.equals("-h")) {
-          System.out.println("options: --users N --warmup N --threads N --pending N --resolve N --only track,heap,resolve");
+          System.out.println("options: --users N --warmup N --threads N --pending N --resolve N --only track,heap,resolve"
+              + " --metrics off|on|both --rounds N");
           System.exit(0);
         }
         if (!arg.startsWith("--") || i + 1 >= args.length) {
           throw new IllegalArgumentException("argument '" + arg + "' is not an option with a value; "
-              + "use --users N, --warmup N, --threads N, --pending N, --resolve N or --only LIST");
+              + "use --users N, --warmup N, --threads N, --pending N, --resolve N, --only LIST, --metrics M or --rounds N");
         }
         String value = args[++i];
         switch (arg) {
@@ -348,9 +487,18 @@ public final class Bench {
           case "--pending" -> o.pending = positive(arg, value);
           case "--resolve" -> o.resolve = positive(arg, value);
           case "--only" -> o.only = Set.copyOf(Arrays.asList(value.split(",")));
+          case "--metrics" -> o.metrics = value;
+          case "--rounds" -> o.rounds = positive(arg, value);
           default -> throw new IllegalArgumentException("unknown option " + arg
-              + "; use --users, --warmup, --threads, --pending, --resolve or --only");
+              + "; use --users, --warmup, --threads, --pending, --resolve, --only, --metrics or --rounds");
         }
+      }
+      if (!Set.of("off", "on", "both").contains(o.metrics)) {
+        throw new IllegalArgumentException("--metrics is '" + o.metrics + "'; use off, on or both");
+      }
+      if (o.rounds == 0) {
+        String r = System.getProperty("bench.rounds");
+        o.rounds = r != null ? positive("-Dbench.rounds", r) : o.metrics.equals("both") ? 2 : 1;
       }
       for (String figure : o.only) {
         if (!Set.of("track", "heap", "resolve").contains(figure)) {
@@ -383,8 +531,8 @@ public final class Bench {
 
     @Override
     public String toString() {
-      return String.format(Locale.ROOT, "users %d, warmup %d, threads %d, pending %d, resolve %d, only %s",
-          users, warmup, threads, pending, resolve, String.join(",", new TreeSet<>(only)));
+      return String.format(Locale.ROOT, "users %d, warmup %d, threads %d, pending %d, resolve %d, only %s, metrics %s,"
+          + " rounds %d", users, warmup, threads, pending, resolve, String.join(",", new TreeSet<>(only)), metrics, rounds);
     }
   }
 }

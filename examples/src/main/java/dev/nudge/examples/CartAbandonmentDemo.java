@@ -16,6 +16,7 @@ import dev.nudge.StepStats;
 import dev.nudge.SuppressionReason;
 import dev.nudge.TrackResult;
 import dev.nudge.core.Nudge;
+import dev.nudge.micrometer.NudgeMetrics;
 import dev.nudge.store.memory.InMemoryStore;
 import dev.nudge.spi.NudgeListener;
 import dev.nudge.spi.NudgeStore;
@@ -24,6 +25,7 @@ import dev.nudge.spi.RenderedNotification;
 import dev.nudge.testing.TestClock;
 import dev.nudge.transport.apns.ApnsTransport;
 import dev.nudge.transport.fcm.FcmTransport;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -87,9 +89,9 @@ public final class CartAbandonmentDemo {
   /** The demo shop app's bundle id: the APNs topic with {@code --apns-mock}. */
   static final String BUNDLE_ID = "dev.nudge.demo.shop";
   /** The demo's options, each explained by {@link #USAGE}. */
-  static final List<String> OPTIONS = List.of("--reset", "--memory", "--apns-mock", "--fcm-mock");
+  static final List<String> OPTIONS = List.of("--reset", "--memory", "--apns-mock", "--fcm-mock", "--metrics");
   static final String USAGE = """
-      usage: demo [--reset] [--memory] [--apns-mock] [--fcm-mock]
+      usage: demo [--reset] [--memory] [--apns-mock] [--fcm-mock] [--metrics]
         --reset      start over at day 1 (delete the H2 file under nudge-demo/)
         --memory     keep nothing: one day in memory
         --apns-mock  send to the iOS devices with the real APNs transport, over HTTP/2 and TLS with token
@@ -97,6 +99,8 @@ public final class CartAbandonmentDemo {
         --fcm-mock   send to the Android devices with the real FCM transport, over HTTP/2 and TLS with a
                      service-account key's OAuth 2.0 token, to a mock FCM server on loopback (OkHttp's
                      MockWebServer)
+        --metrics    export the engine to a Micrometer registry (NudgeMetrics, nudge-micrometer) and print
+                     its meters at the end
       Options combine: --apns-mock --fcm-mock runs the whole demo on the real transports.""";
 
   private static final int THROTTLE_ONE_IN = 20;
@@ -149,6 +153,8 @@ public final class CartAbandonmentDemo {
   private final Instant trafficFrom;
   private final Instant end;
   private final TestClock clock;
+  /** With {@code --metrics}, the registry the engine's meters are in; else {@code null}. */
+  private final SimpleMeterRegistry registry;
   private final Random random;
   private final Queue<OutcomeReport> sends = new ConcurrentLinkedQueue<>();
   private final Queue<String> notices = new ConcurrentLinkedQueue<>();
@@ -162,8 +168,10 @@ public final class CartAbandonmentDemo {
   private int webPurchases;
   private int cancelledByTrack;
 
-  private CartAbandonmentDemo(PrintStream out, int day, Path dir, boolean apnsMock, boolean fcmMock) {
+  private CartAbandonmentDemo(PrintStream out, int day, Path dir, boolean apnsMock, boolean fcmMock,
+      boolean metrics) {
     this.out = out;
+    this.registry = metrics ? new SimpleMeterRegistry() : null;
     this.day = day;
     this.dir = dir;
     this.apnsMock = apnsMock;
@@ -181,7 +189,8 @@ public final class CartAbandonmentDemo {
    * it), so the next run continues with the next day: the reminders left pending are sent then.
    * {@code --reset} starts over at day 1; {@code --memory} keeps nothing; {@code --apns-mock}
    * sends to the iOS devices with the real APNs transport, to a mock APNs server on loopback;
-   * {@code --fcm-mock} to the Android devices with the real FCM transport, to a mock FCM server.
+   * {@code --fcm-mock} to the Android devices with the real FCM transport, to a mock FCM server;
+   * {@code --metrics} exports the engine to a Micrometer registry and prints its meters.
    */
   public static void main(String[] args) throws IOException {
     // The Persian variant must print as Persian whatever the platform's default encoding is.
@@ -227,7 +236,7 @@ public final class CartAbandonmentDemo {
     int day = memory || !Files.exists(dayFile) ? 1 : Integer.parseInt(Files.readString(dayFile).trim()) + 1;
     NudgeStore store = memory ? new InMemoryStore() : JdbcStore.h2(Files.createDirectories(dir).resolve("demo"));
     Run run = new CartAbandonmentDemo(out, day, memory ? null : dir, options.contains("--apns-mock"),
-        options.contains("--fcm-mock")).run(store);
+        options.contains("--fcm-mock"), options.contains("--metrics")).run(store);
     if (!memory) {
       Files.writeString(dayFile, day + "\n");
     }
@@ -283,7 +292,7 @@ public final class CartAbandonmentDemo {
     try (LocalApns localApns = apnsMock ? LocalApns.start(BUNDLE_ID, clock, deadTokens, THROTTLE_ONE_IN) : null;
         LocalFcm localFcm = fcmMock ? LocalFcm.start(clock, deadTokens, THROTTLE_ONE_IN) : null;
         // Closed before the servers: the engine closes its transports first.
-        Nudge nudge = Nudge.builder()
+        Nudge nudge = metered(Nudge.builder())
         .clock(clock)
         .store(store)
         .transport(samples.watch(localApns != null ? localApns.transport().clock(clock).build() : demoApns))
@@ -350,9 +359,25 @@ public final class CartAbandonmentDemo {
       if (localFcm != null) {
         printFcmRequest(localFcm.received());
       }
+      if (registry != null) {
+        printMeters();
+      }
       return new Run(day, all, deadTokens, localApns == null ? List.of() : localApns.received(),
           localFcm == null ? List.of() : localFcm.received(), localFcm == null ? List.of() : localFcm.grants());
     }
+  }
+
+  /** With {@code --metrics}: the one line that exports the engine to a Micrometer registry. */
+  private Nudge.Builder metered(Nudge.Builder builder) {
+    return registry == null ? builder : builder.listener(NudgeMetrics.of(registry));
+  }
+
+  private void printMeters() {
+    out.println();
+    out.println("Meters from NudgeMetrics (nudge-micrometer) on a SimpleMeterRegistry, sorted");
+    out.println("  (send latency is on the engine's clock: the demo's simulated clock stands still while a run's sends"
+        + " are answered)");
+    PrintedMeters.print(registry, "nudge.", out);
   }
 
   private void simulate(Nudge nudge) {

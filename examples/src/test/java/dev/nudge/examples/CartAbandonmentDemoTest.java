@@ -287,6 +287,42 @@ class CartAbandonmentDemoTest {
         .doesNotContain("PRIVATE KEY");
   }
 
+  @Test
+  void withMetricsTheDemoPrintsTheEnginesMetersAndTheyAgreeWithItsStatistics() throws Exception {
+    String output = run("--memory", "--metrics");
+    assertThat(output).contains("Meters from NudgeMetrics (nudge-micrometer) on a SimpleMeterRegistry, sorted");
+    long[] total = numbers(TOTAL_ROW, output); // triggered, scheduled, cancelled, suppressed, expired, sent, ...
+    long[] accepted = numbers(ACCEPTED_BY_PLATFORM, output);
+    assertThat(meter(output, "nudge.triggered{campaign=cart-abandonment,step=0}")).isEqualTo(String.valueOf(total[0]));
+    assertThat(meter(output, "nudge.outcomes{campaign=cart-abandonment,outcome=SENT,reason=NONE,step=0}"))
+        .as("day 1 sends only first pushes").isEqualTo(String.valueOf(total[5]));
+    assertThat(meter(output, "nudge.converted{campaign=cart-abandonment,step=0}")).isEqualTo(String.valueOf(total[10]));
+    assertThat(meter(output, "nudge.deliveries{campaign=cart-abandonment,platform=IOS,result=ACCEPTED,step=0}"))
+        .isEqualTo(String.valueOf(accepted[0]));
+    assertThat(meter(output, "nudge.send.latency{platform=IOS,result=ACCEPTED}"))
+        .isEqualTo("count " + accepted[0] + ", mean 0.000 s, max 0.000 s");
+    assertThat(meter(output, "nudge.reminders.due")).as("every due reminder was resolved by the last run").isEqualTo("0");
+    assertThat(meter(output, "nudge.reminders.due.lag")).isEqualTo("0 s");
+    assertThat(meter(output, "nudge.reminders.held")).isEqualTo("0");
+    assertThat(Long.parseLong(meter(output, "nudge.reminders.pending"))).as("second pushes left for day 2").isPositive();
+    assertThat(output.substring(output.indexOf("Meters from"))).containsPattern("\\(\\d+ more counters and timers at zero")
+        .doesNotContainPattern("\\{[^}]*(user|token|shopper)");
+    assertThat(run("--memory")).doesNotContain("Meters from");
+  }
+
+  @Test
+  void everyOptionIsExplainedByTheUsage() {
+    assertThat(CartAbandonmentDemo.OPTIONS).contains("--metrics")
+        .allSatisfy(option -> assertThat(CartAbandonmentDemo.USAGE).contains("[" + option + "]").contains("  " + option + " "));
+  }
+
+  /** The value printed for one meter, as its line in the demo's meters shows it. */
+  private static String meter(String output, String id) {
+    Matcher m = Pattern.compile("\\n  " + Pattern.quote(id) + " {2,}([^\\n]+)\\n").matcher(output);
+    assertThat(m.find()).as("the meter %s in:%n%s", id, output).isTrue();
+    return m.group(1);
+  }
+
   /** The numbers {@code pattern}'s groups found in {@code output}, which must match it. */
   private static long[] numbers(Pattern pattern, String output) {
     Matcher m = pattern.matcher(output);

@@ -1,6 +1,7 @@
 package dev.nudge.spi;
 
 import dev.nudge.Device;
+import java.time.Duration;
 import java.time.Instant;
 
 /**
@@ -12,6 +13,10 @@ import java.time.Instant;
  * @param step the step index
  * @param device the device (its token redacted by {@code toString})
  * @param result what the transport said
+ * @param latency how long the answer took, on the engine's clock: from handing the notification
+ *     to the transport to its answer (to the send timeout when there was none in time); zero when
+ *     the notification never reached a transport (none configured for the platform, the delivery
+ *     executor refused the send)
  */
 public record DeliveryReport(Instant at, String reminderId, String campaignId, int step, Device device,
-    SendResult result) {}
+    SendResult result, Duration latency) {}

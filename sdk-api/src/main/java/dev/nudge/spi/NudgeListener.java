@@ -12,6 +12,15 @@ import dev.nudge.OutcomeReport;
  * An exception thrown by a listener is counted and ignored; the first of each listener is logged.
  */
 public interface NudgeListener {
+  /**
+   * The engine this listener was given to was built: {@code engine} tells its store's figures
+   * (pending, held and due reminders, counters) whenever asked, e.g. for a metrics binder to read
+   * on a scrape. Called once per engine, on the thread that calls {@code build()}, before it
+   * returns and before anything else is reported; an exception thrown here fails the build. Keep
+   * it short: store the reference, register what reads it later.
+   */
+  default void onBind(EngineStatus engine) {}
+
   /** A reminder reached its outcome (after the outcome was stored). */
   default void onOutcome(OutcomeReport report) {}
 

@@ -96,6 +96,22 @@ public interface ReminderStore extends AutoCloseable {
   /** Pending and claimed reminders in the store. */
   long size();
 
+  /**
+   * The reminders whose {@code fireAt} is strictly before {@code before} and that are still in
+   * the store, pending or claimed, of every campaign (held ones too): how many, and the earliest
+   * fire time among them. It is the backlog a health check or a metrics gauge watches, read now
+   * and then, never by the engine's own work; a store that keeps a fire-time index should answer
+   * from the part of it before {@code before}, so that it costs almost nothing while nothing is
+   * late.
+   *
+   * <p>The default returns empty: this store cannot count them cheaply, and metrics then show no
+   * figure for them. The in-memory store and {@code JdbcStore} count them; a store that wraps
+   * another should pass this on to it.
+   */
+  default Optional<DueReminders> due(Instant before) {
+    return Optional.empty();
+  }
+
   /** Releases resources; the default does nothing. */
   @Override
   default void close() {}

@@ -111,7 +111,7 @@ final class Dispatcher {
    */
   CompletableFuture<Attempt> deliver(Reminder r, List<Target> targets, Executor settleOn) {
     @SuppressWarnings("unchecked")
-    CompletableFuture<SendResult>[] results = new CompletableFuture[targets.size()];
+    CompletableFuture<Answer>[] results = new CompletableFuture[targets.size()];
     for (int i = 0; i < results.length; i++) {
       results[i] = send(targets.get(i).device(), targets.get(i).notification());
     }
@@ -124,8 +124,10 @@ final class Dispatcher {
       CompletableFuture<Void> told = CompletableFuture.completedFuture(null);
       for (int i = 0; i < results.length; i++) {
         Device device = targets.get(i).device();
-        SendResult result = results[i].join();
-        told = listeners.onDelivery(new DeliveryReport(now, r.id(), r.campaignId(), r.step(), device, result));
+        Answer answer = results[i].join();
+        SendResult result = answer.result();
+        told = listeners.onDelivery(new DeliveryReport(now, r.id(), r.campaignId(), r.step(), device, result,
+            answer.latency()));
         if (result instanceof SendResult.Accepted) {
           accepted++;
           counts.merge(Counter.accepted(device.platform()), 1L, Long::sum);
@@ -153,15 +155,21 @@ final class Dispatcher {
   }
 
   /**
+   * A platform's answer to one send and how long it took on the clock, from handing the
+   * notification to the transport (zero when it never got there).
+   */
+  record Answer(SendResult result, Duration latency) {}
+
+  /**
    * Sends one notification to one device; the future completes with the platform's answer. A
    * transport's exceptional future, a {@code null} result, a thrown exception or no answer within
    * the send timeout is a {@link SendResult.Retry}: the outcome is unknown.
    */
-  CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
+  CompletableFuture<Answer> send(Device device, RenderedNotification notification) {
     Transport transport = transports.get(device.platform());
     if (transport == null) {
-      return CompletableFuture.completedFuture(SendResult.rejected(
-          "no transport configured for platform " + device.platform(), false));
+      return CompletableFuture.completedFuture(new Answer(SendResult.rejected(
+          "no transport configured for platform " + device.platform(), false), Duration.ZERO));
     }
     Send send = new Send(transport, device, notification);
     if (DeliveryWorkers.onWorker() && queue.isEmpty() && takeSlot()) {
@@ -219,6 +227,7 @@ final class Dispatcher {
   private void call(Send send) {
     CompletableFuture<SendResult> f;
     Instant handedOver = clock.instant();
+    send.handedOver = handedOver;
     try {
       f = send.transport.send(send.device, send.notification);
       if (f == null) {
@@ -255,9 +264,11 @@ final class Dispatcher {
     final Transport transport;
     final Device device;
     final RenderedNotification notification;
-    final CompletableFuture<SendResult> result = new CompletableFuture<>();
+    final CompletableFuture<Answer> result = new CompletableFuture<>();
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile ClockScheduler.Scheduled timeout;
+    /** When the transport was given it; {@code null} while it waits for a slot or a worker. */
+    volatile Instant handedOver;
 
     Send(Transport transport, Device device, RenderedNotification notification) {
       this.transport = transport;
@@ -286,10 +297,21 @@ final class Dispatcher {
       if (!finished.compareAndSet(false, true)) {
         return; // answered after its timeout (or timed out after its answer): the first one counts
       }
+      Duration took = latency();
       cancelTimeout();
       inFlight.decrementAndGet();
       pump();
-      result.complete(answer);
+      result.complete(new Answer(answer, took));
+    }
+
+    /** From handing it to the transport until now; zero when it never got there (or the clock went back). */
+    private Duration latency() {
+      Instant start = handedOver;
+      if (start == null) {
+        return Duration.ZERO;
+      }
+      Duration d = Duration.between(start, clock.instant());
+      return d.isNegative() ? Duration.ZERO : d;
     }
   }
 }

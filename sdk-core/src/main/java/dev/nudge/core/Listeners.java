@@ -3,6 +3,7 @@ package dev.nudge.core;
 import dev.nudge.Device;
 import dev.nudge.OutcomeReport;
 import dev.nudge.spi.DeliveryReport;
+import dev.nudge.spi.EngineStatus;
 import dev.nudge.spi.NudgeListener;
 import java.lang.System.Logger.Level;
 import java.util.List;
@@ -24,6 +25,10 @@ final class Listeners {
   private static final ThreadLocal<Boolean> ON_LISTENER = ThreadLocal.withInitial(() -> false);
 
   private final List<NudgeListener> listeners;
+  /** The listeners that observe each kind of report: telling one that does not would do nothing. */
+  private final List<NudgeListener> outcomes;
+  private final List<NudgeListener> deliveries;
+  private final List<NudgeListener> deactivations;
   private final Executor executor;
   private final LongAdder failures = new LongAdder();
   private final java.util.Set<NudgeListener> logged = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -31,32 +36,65 @@ final class Listeners {
   /** Listeners called on {@code executor}, which must run tasks in submission order. */
   Listeners(List<NudgeListener> listeners, Executor executor) {
     this.listeners = List.copyOf(listeners);
+    this.outcomes = overriding(this.listeners, "onOutcome", OutcomeReport.class);
+    this.deliveries = overriding(this.listeners, "onDelivery", DeliveryReport.class);
+    this.deactivations = overriding(this.listeners, "onDeviceDeactivated", Device.class, String.class);
     this.executor = executor;
   }
 
+  /**
+   * The listeners whose class overrides {@code method}. The others' default does nothing, and a
+   * report no listener observes is not handed to the listener thread at all: a {@code track} that
+   * cancels waits for its outcomes to be told, so a listener that only watches deliveries (a
+   * metrics binder) would otherwise slow every stop event down.
+   */
+  private static List<NudgeListener> overriding(List<NudgeListener> all, String method, Class<?>... parameters) {
+    List<NudgeListener> out = new java.util.ArrayList<>(all.size());
+    for (NudgeListener l : all) {
+      try {
+        if (l.getClass().getMethod(method, parameters).getDeclaringClass() != NudgeListener.class) {
+          out.add(l);
+        }
+      } catch (NoSuchMethodException e) {
+        out.add(l); // not expected: NudgeListener declares it; telling it is the safe side
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * Tells every listener, on the calling thread (the one building the engine), what it can read
+   * about the engine; a listener that throws fails the build, since it could not set itself up.
+   */
+  void bind(EngineStatus status) {
+    for (NudgeListener l : listeners) {
+      l.onBind(status);
+    }
+  }
+
   CompletableFuture<Void> onOutcome(OutcomeReport report) {
-    return tell(l -> l.onOutcome(report));
+    return tell(outcomes, l -> l.onOutcome(report));
   }
 
   CompletableFuture<Void> onOutcomes(List<OutcomeReport> reports) {
     if (reports.isEmpty()) {
       return DONE;
     }
-    return tell(l -> reports.forEach(l::onOutcome));
+    return tell(outcomes, l -> reports.forEach(l::onOutcome));
   }
 
   CompletableFuture<Void> onDelivery(DeliveryReport report) {
-    return tell(l -> l.onDelivery(report));
+    return tell(deliveries, l -> l.onDelivery(report));
   }
 
   CompletableFuture<Void> onDeviceDeactivated(Device device, String reason) {
-    return tell(l -> l.onDeviceDeactivated(device, reason));
+    return tell(deactivations, l -> l.onDeviceDeactivated(device, reason));
   }
 
   /** Logs the error (once, here) and tells the listeners. */
   CompletableFuture<Void> onError(String context, Throwable error) {
     LOG.log(Level.WARNING, context, error);
-    return tell(l -> l.onError(context, error));
+    return tell(listeners, l -> l.onError(context, error));
   }
 
   /**
@@ -87,8 +125,8 @@ final class Listeners {
     void on(NudgeListener l);
   }
 
-  private CompletableFuture<Void> tell(Call call) {
-    if (listeners.isEmpty()) {
+  private CompletableFuture<Void> tell(List<NudgeListener> to, Call call) {
+    if (to.isEmpty()) {
       return DONE;
     }
     try {
@@ -96,7 +134,7 @@ final class Listeners {
         boolean outer = ON_LISTENER.get();
         ON_LISTENER.set(true);
         try {
-          for (NudgeListener l : listeners) {
+          for (NudgeListener l : to) {
             try {
               call.on(l);
             } catch (RuntimeException | Error e) {

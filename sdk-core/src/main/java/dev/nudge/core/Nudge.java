@@ -180,6 +180,7 @@ public final class Nudge implements AutoCloseable {
     this.requiredCategories = Set.copyOf(b.requiredCategories);
     this.scheduler = new Scheduler(clock, store, rules, resolver, timer, outage, listeners,
         new Scheduler.Settings(b.instanceId, b.claimBatchSize, b.lease));
+    listeners.bind(new Status(clock, store, rules, held)); // last: no thread has started yet
   }
 
   /** Starts configuring an engine. */
@@ -950,7 +951,11 @@ public final class Nudge implements AutoCloseable {
       return this;
     }
 
-    /** Adds a listener that observes outcomes, deliveries, deactivated tokens and errors. */
+    /**
+     * Adds a listener that observes outcomes, deliveries, deactivated tokens and errors. At
+     * {@link #build()} it is given the engine's status ({@link NudgeListener#onBind}), which is how
+     * a metrics binder such as {@code nudge-micrometer}'s {@code NudgeMetrics} reads the engine.
+     */
     public Builder listener(NudgeListener listener) {
       listeners.add(Checks.notNull("listener", listener));
       return this;
@@ -1113,6 +1118,7 @@ public final class Nudge implements AutoCloseable {
      *
      * @throws IllegalArgumentException when no transport is configured, or the lease is shorter
      *     than twice the poll interval
+     * @throws RuntimeException what a listener's {@link NudgeListener#onBind} threw
      */
     public Nudge build() {
       if (transports.isEmpty()) {

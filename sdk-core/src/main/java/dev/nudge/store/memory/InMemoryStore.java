@@ -6,6 +6,7 @@ import dev.nudge.Device;
 import dev.nudge.Platform;
 import dev.nudge.spi.Claim;
 import dev.nudge.spi.Counter;
+import dev.nudge.spi.DueReminders;
 import dev.nudge.spi.NudgeStore;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.UserChanges;
@@ -291,6 +292,43 @@ public final class InMemoryStore implements NudgeStore {
   @Override
   public long size() {
     return count.get();
+  }
+
+  /**
+   * Walks the pending index from its head while reminders are due, then the claims (a few
+   * thousand at most: what the engines are sending): nothing more while nothing is late. A
+   * reminder claimed or settled during the walk may be counted in either part or in none.
+   */
+  @Override
+  public Optional<DueReminders> due(Instant before) {
+    long n = 0;
+    Instant earliest = null;
+    for (Reminder r : due) { // due order: fire time first
+      if (!r.fireAt().isBefore(before)) {
+        break;
+      }
+      if (earliest == null) {
+        earliest = r.fireAt();
+      }
+      n++;
+    }
+    for (Lease l : leases) {
+      Slot slot = users.get(l.userId);
+      if (slot == null) {
+        continue;
+      }
+      Reminder r;
+      synchronized (slot) {
+        r = slot.records.reminder(l.reminderId).orElse(null);
+      }
+      if (r != null && r.fireAt().isBefore(before)) {
+        if (earliest == null || r.fireAt().isBefore(earliest)) {
+          earliest = r.fireAt();
+        }
+        n++;
+      }
+    }
+    return Optional.of(n == 0 ? DueReminders.NONE : new DueReminders(n, earliest));
   }
 
   /** Pending and claimed reminders of one user, in due order, for tests and diagnostics. */

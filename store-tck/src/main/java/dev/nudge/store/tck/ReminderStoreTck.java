@@ -8,6 +8,7 @@ import dev.nudge.Platform;
 import dev.nudge.SuppressionReason;
 import dev.nudge.spi.Counter;
 import dev.nudge.spi.DeviceToken;
+import dev.nudge.spi.DueReminders;
 import dev.nudge.spi.Reminder;
 import dev.nudge.spi.ReminderStore;
 import dev.nudge.spi.SendRecord;
@@ -563,6 +564,28 @@ public abstract class ReminderStoreTck {
     });
     assertThat(store.nextFireAt()).isEmpty();
     assertThat(store.size()).isEqualTo(1);
+  }
+
+  @Test
+  void dueCountsPendingAndClaimedRemindersFiringBeforeTheInstant() {
+    assumeTrue(store.due(T0).isPresent(), "this store does not count due reminders (ReminderStore.due is empty)");
+    assertThat(store.due(T0.plusSeconds(3600))).contains(DueReminders.NONE);
+    save(reminder("r1", "cart", "u1", "a", T0.plusSeconds(30)), reminder("r2", "cart", "u2", "", T0.plusSeconds(20)),
+        reminder("r3", "unknown-campaign", "u3", "", T0.plusSeconds(10)), reminder("r4", "cart", "u1", "b", T0.plusSeconds(90)));
+    assertThat(store.due(T0.plusSeconds(10))).as("strictly before").contains(DueReminders.NONE);
+    assertThat(store.due(T0.plusSeconds(11))).as("of every campaign, held ones too")
+        .contains(new DueReminders(1, T0.plusSeconds(10)));
+    assertThat(store.due(T0.plusSeconds(31))).contains(new DueReminders(3, T0.plusSeconds(10)));
+
+    assertThat(store.claimDue(T0.plusSeconds(31), Set.of("unknown-campaign", "cart"), 2, LEASE, "A")).hasSize(2);
+    assertThat(store.due(T0.plusSeconds(31))).as("claimed reminders are due until settled")
+        .contains(new DueReminders(3, T0.plusSeconds(10)));
+    run("u3", state -> {
+      state.delete("r3");
+      return null;
+    });
+    assertThat(store.due(T0.plusSeconds(31))).contains(new DueReminders(2, T0.plusSeconds(20)));
+    assertThat(store.due(T0.plusSeconds(91))).contains(new DueReminders(3, T0.plusSeconds(20)));
   }
 
   @Test
