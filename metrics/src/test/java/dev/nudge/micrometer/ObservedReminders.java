@@ -75,6 +75,16 @@ final class ObservedReminders implements ReminderStore {
   }
 
   @Override
+  public Set<String> pausedCampaigns() {
+    return store.pausedCampaigns();
+  }
+
+  @Override
+  public void setPaused(String campaignId, boolean paused) {
+    store.setPaused(campaignId, paused);
+  }
+
+  @Override
   public long size() {
     check("size");
     return store.size();
