@@ -339,6 +339,7 @@ public final class Bench {
      */
     void snapshotFigure(String what, TestClock clock, Nudge nudge) {
       long scrapesInRun = scrapes.get();
+      scrape(); // a snapshot and a held count now, should the run have been too short for a scrape
       clock.advance(Duration.ofSeconds(11));
       double fresh = timedScrape();
       clock.advance(Duration.ofSeconds(61));

@@ -75,7 +75,7 @@ final class ObservedReminders implements ReminderStore {
   }
 
   @Override
-  public java.util.Set<String> pausedCampaigns() {
+  public Set<String> pausedCampaigns() {
     return store.pausedCampaigns();
   }
 
