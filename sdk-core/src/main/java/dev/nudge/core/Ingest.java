@@ -159,66 +159,60 @@ final class Ingest {
 
   /**
    * Cancels every pending reminder of one campaign for one user (the campaign was removed), with
-   * {@code CANCELLED} outcomes; completes with how many, once the listeners were told.
+   * {@code CANCELLED} outcomes; claims whose lease ran out (their instance died) are in
+   * {@code ids} and cancelled too. Completes with how many, once the listeners were told.
    */
   CompletableFuture<Integer> cancelAll(String userId, String campaignId, java.util.Set<String> ids) {
-    boolean wait = !Listeners.onListenerThread();
-    return store.atomically(userId, state -> {
-      Effects fx = new Effects(clock.instant());
-      List<Reminder> gone = new ArrayList<>(state.pending(campaignId));
-      // Claims whose lease ran out (their instance died) are in ids too: they are cancelled as well.
-      for (String id : ids) {
-        state.reminder(id).filter(r -> r.campaignId().equals(campaignId) && !gone.contains(r)).ifPresent(gone::add);
-      }
-      for (Reminder r : gone) {
-        state.delete(r.id());
-        state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
-        fx.cancelled.add(r);
-      }
-      return fx;
-    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
+    return cancelWhere(userId, null, (state, r, now) -> r.campaignId().equals(campaignId)
+        && (ids.contains(r.id()) || state.claim(r.id()).isEmpty()), false);
   }
 
   /**
    * Cancels a user's pending reminders of one campaign, of one key or (with {@code key} null) all
-   * keys, for the host, with {@code CANCELLED} outcomes reported with {@link CancelReason#HOST_CANCELLED}.
-   * A reminder an instance is sending is left to that instance; one whose claim ran out (its
-   * instance died) is cancelled. Completes with how many, once the listeners were told.
+   * keys, for the host, reported with {@link CancelReason#HOST_CANCELLED}. A reminder an instance
+   * is sending is left to that instance; one whose claim ran out (its instance died) is cancelled.
    */
   CompletableFuture<Integer> cancel(String userId, String campaignId, String key) {
+    return cancelWhere(userId, CancelReason.HOST_CANCELLED, (state, r, now) -> r.campaignId().equals(campaignId)
+        && (key == null || r.key().equals(key))
+        && state.claim(r.id()).map(c -> c.until().isBefore(now)).orElse(true), false);
+  }
+
+  /**
+   * Forgets a user in the reminder store, in one unit: every reminder (pending, held or being
+   * sent) ends {@code CANCELLED}, reported with {@link CancelReason#USER_FORGOTTEN}; then send
+   * history, last-sent times, consent and recorded event ids go (see
+   * {@link dev.nudge.spi.UserState#forget()}).
+   */
+  CompletableFuture<Integer> forget(String userId) {
+    return cancelWhere(userId, CancelReason.USER_FORGOTTEN, (state, r, now) -> true, true);
+  }
+
+  /** Which of a user's reminders a cancellation ends. */
+  private interface Selection {
+    boolean test(UserState state, Reminder r, Instant now);
+  }
+
+  /**
+   * Ends the selected reminders of a user {@code CANCELLED} in one unit, counted, then (with
+   * {@code forget}) forgets the user; completes with how many, once the listeners were told.
+   */
+  private CompletableFuture<Integer> cancelWhere(String userId, CancelReason reason, Selection selection,
+      boolean forget) {
     boolean wait = !Listeners.onListenerThread();
     return store.atomically(userId, state -> {
       Effects fx = new Effects(clock.instant());
-      fx.reason = CancelReason.HOST_CANCELLED;
+      fx.reason = reason;
       for (Reminder r : state.reminders()) {
-        boolean stale = state.claim(r.id()).map(c -> c.until().isBefore(fx.at)).orElse(true);
-        if (r.campaignId().equals(campaignId) && (key == null || r.key().equals(key)) && stale) {
+        if (selection.test(state, r, fx.at)) {
           state.delete(r.id());
           state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
           fx.cancelled.add(r);
         }
       }
-      return fx;
-    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
-  }
-
-  /**
-   * Forgets a user in the reminder store, in one unit: every reminder (pending, held or being
-   * sent) ends {@code CANCELLED}, counted and reported with {@link CancelReason#USER_FORGOTTEN};
-   * then send history, last-sent times, consent and recorded event ids go (see
-   * {@link dev.nudge.spi.UserState#forget()}). Completes with how many reminders, once the
-   * listeners were told.
-   */
-  CompletableFuture<Integer> forget(String userId) {
-    boolean wait = !Listeners.onListenerThread();
-    return store.atomically(userId, state -> {
-      Effects fx = new Effects(clock.instant());
-      fx.reason = CancelReason.USER_FORGOTTEN;
-      for (Reminder r : state.reminders()) {
-        state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
-        fx.cancelled.add(r);
+      if (forget) {
+        state.forget();
       }
-      state.forget();
       return fx;
     }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
   }

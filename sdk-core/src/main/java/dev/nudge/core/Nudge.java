@@ -468,15 +468,15 @@ public final class Nudge implements AutoCloseable {
       doc.put("devices", deviceList);
       List<Object> reminders = new ArrayList<>();
       for (dev.nudge.spi.Reminder r : state.reminders()) {
-        CompiledCampaign c = rules.get(r.campaignId());
+        PendingReminder p = pendingReminder(state, r, now);
         Map<String, Object> o = new java.util.LinkedHashMap<>();
-        o.put("campaignId", r.campaignId());
-        o.put("step", (long) r.step());
-        o.put("key", r.key());
-        o.put("dueAt", r.dueAt().toString());
-        o.put("nextAttemptAt", r.fireAt().toString());
-        o.put("held", c == null || r.step() >= c.steps.size());
-        o.put("sending", state.claim(r.id()).map(claim -> !claim.until().isBefore(now)).orElse(false));
+        o.put("campaignId", p.campaignId());
+        o.put("step", (long) p.step());
+        o.put("key", p.key());
+        o.put("dueAt", p.dueAt().toString());
+        o.put("nextAttemptAt", p.nextAttemptAt().toString());
+        o.put("held", p.held());
+        o.put("sending", p.sending());
         o.put("trigger", r.trigger());
         reminders.add(o);
       }
@@ -512,14 +512,18 @@ public final class Nudge implements AutoCloseable {
     return join(store.atomically(userId, state -> {
       List<PendingReminder> out = new ArrayList<>();
       for (dev.nudge.spi.Reminder r : state.reminders()) {
-        boolean sending = state.claim(r.id()).map(c -> !c.until().isBefore(now)).orElse(false);
-        CompiledCampaign c = rules.get(r.campaignId());
-        boolean held = c == null || r.step() >= c.steps.size();
-        out.add(new PendingReminder(r.campaignId(), r.step(), r.userId(), r.key(), r.dueAt(), r.fireAt(), held,
-            sending));
+        out.add(pendingReminder(state, r, now));
       }
       return out;
     }));
+  }
+
+  /** A stored reminder as {@link #pending} and {@link #exportUser} show it, at {@code now}. */
+  private PendingReminder pendingReminder(dev.nudge.spi.UserState state, dev.nudge.spi.Reminder r, Instant now) {
+    boolean sending = state.claim(r.id()).map(c -> !c.until().isBefore(now)).orElse(false);
+    CompiledCampaign c = rules.get(r.campaignId());
+    boolean held = c == null || r.step() >= c.steps.size();
+    return new PendingReminder(r.campaignId(), r.step(), r.userId(), r.key(), r.dueAt(), r.fireAt(), held, sending);
   }
 
   /**
