@@ -100,9 +100,7 @@ final class Ingest {
       for (Reminder pending : state.pending(c.id)) {
         boolean keyMatches = stopValue == null || pending.key().equals(Values.text(stopValue));
         if (keyMatches && !pending.triggeredAt().isAfter(at)) {
-          state.delete(pending.id());
-          state.count(c.id, pending.step(), Counter.CANCELLED, 1);
-          fx.cancelled.add(pending);
+          end(state, fx, pending);
         }
       }
     }
@@ -138,6 +136,12 @@ final class Ingest {
         ignore(state, fx, c);
         continue;
       }
+      if (existing.isPresent() && existing.get().accepted() > 0) {
+        end(state, fx, existing.get()); // between two tries, already delivered: it was sent
+        existing = Optional.empty();
+      } else if (existing.isPresent() && existing.get().attempt() > 0) {
+        state.forgetSend(existing.get().id()); // between two tries, delivered to no device
+      }
       Duration delay = k.steps().get(0).delay();
       Reminder fresh = Reminder.create(ids.next(), c.id, 0, event.userId(), key, at, event.properties(),
           at.plus(delay));
@@ -150,6 +154,26 @@ final class Ingest {
       }
     }
     return fx;
+  }
+
+  /**
+   * Ends a reminder that is stopped, cancelled, forgotten or replaced before its sequence is
+   * over. Between two delivery tries it may already have reached a device: then it ends
+   * {@code SENT} (the tries still to do are dropped, and no next step follows); otherwise it
+   * ends {@code CANCELLED} and a send it had started, delivered to no device, is forgotten.
+   */
+  private static void end(UserState state, Effects fx, Reminder r) {
+    state.delete(r.id());
+    if (r.accepted() > 0) {
+      state.count(r.campaignId(), r.step(), Counter.SENT, 1);
+      fx.sent.add(r);
+      return;
+    }
+    if (r.attempt() > 0) {
+      state.forgetSend(r.id());
+    }
+    state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
+    fx.cancelled.add(r);
   }
 
   private static void ignore(UserState state, Effects fx, CompiledCampaign c) {
@@ -205,16 +229,14 @@ final class Ingest {
       fx.reason = reason;
       for (Reminder r : state.reminders()) {
         if (selection.test(state, r, fx.at)) {
-          state.delete(r.id());
-          state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);
-          fx.cancelled.add(r);
+          end(state, fx, r);
         }
       }
       if (forget) {
         state.forget();
       }
       return fx;
-    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size()));
+    }).thenCompose(fx -> publish(fx, wait).thenApply(ignored -> fx.cancelled.size() + fx.sent.size()));
   }
 
   /**
@@ -227,10 +249,14 @@ final class Ingest {
     }
     TrackResult result = new TrackResult(false, fx.scheduled, fx.restarted, fx.ignored, fx.cancelled.size(),
         fx.converted.size());
-    if (fx.cancelled.isEmpty()) {
+    if (fx.cancelled.isEmpty() && fx.sent.isEmpty()) {
       return CompletableFuture.completedFuture(result);
     }
-    List<OutcomeReport> reports = new ArrayList<>(fx.cancelled.size());
+    List<OutcomeReport> reports = new ArrayList<>(fx.cancelled.size() + fx.sent.size());
+    for (Reminder s : fx.sent) {
+      reports.add(new OutcomeReport(s.sentAt(), s.campaignId(), s.step(), s.userId(), s.key(),
+          Outcome.SENT, null, s.dueAt(), s.accepted(), null, null));
+    }
     for (Reminder c : fx.cancelled) {
       reports.add(new OutcomeReport(fx.at, c.campaignId(), c.step(), c.userId(), c.key(),
           Outcome.CANCELLED, fx.reason, c.dueAt(), 0, null, null));
@@ -249,6 +275,8 @@ final class Ingest {
     int restarted;
     CancelReason reason; // of the cancellations, when the host asked for them
     final List<Reminder> cancelled = new ArrayList<>(0);
+    /** Ended between two delivery tries, after a device had accepted. */
+    final List<Reminder> sent = new ArrayList<>(0);
     final List<SendRecord> converted = new ArrayList<>(0);
 
     Effects(Instant at) {

@@ -414,7 +414,10 @@ public final class Nudge implements AutoCloseable {
    * may still reach the device; nothing is sent after it. A later event for the same user id
    * starts a new user.
    *
-   * @return how many reminders were cancelled
+   * <p>A reminder between two delivery tries that a device already accepted ends {@code SENT}
+   * rather than {@code CANCELLED} (it was sent; its remaining tries are dropped).
+   *
+   * @return how many reminders were ended
    * @throws IllegalArgumentException when {@code userId} is null or blank
    */
   public int forgetUser(String userId) {
@@ -530,10 +533,11 @@ public final class Nudge implements AutoCloseable {
    * Cancels a user's pending reminders of one campaign, every key, e.g. when support resolved the
    * user's cart by hand. They end {@code CANCELLED}, reported to listeners with
    * {@link CancelReason#HOST_CANCELLED} and counted. A reminder an instance is sending at that
-   * moment is not cancelled (see {@link PendingReminder#sending()}). Returns once the store
-   * applied it and the listeners were told (unless called from a listener).
+   * moment is not cancelled (see {@link PendingReminder#sending()}); one between two delivery
+   * tries that a device already accepted ends {@code SENT}, its remaining tries dropped. Returns
+   * once the store applied it and the listeners were told (unless called from a listener).
    *
-   * @return how many reminders were cancelled (0 when there were none)
+   * @return how many reminders were ended (0 when there were none)
    * @throws IllegalArgumentException when {@code userId} or {@code campaignId} is null or blank
    */
   public int cancel(String userId, String campaignId) {
@@ -546,7 +550,7 @@ public final class Nudge implements AutoCloseable {
    *
    * @param key the correlation value (e.g. the cart id); empty for a campaign without
    *     {@code correlatedBy}
-   * @return how many reminders were cancelled: 0 or 1 (a campaign keeps one per key)
+   * @return how many reminders were ended: 0 or 1 (a campaign keeps one per key)
    * @throws IllegalArgumentException when an argument is null, or {@code userId} or
    *     {@code campaignId} is blank
    */
