@@ -21,6 +21,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 
 /** Pausing a campaign holds its reminders; resuming sends what is within expiry and expires the rest. */
@@ -103,5 +107,41 @@ class PauseTest {
         .isEqualTo("campaign 'cart' redefined: steps 3 -> 1 (steps 1-2 removed: their pending reminders end CANCELLED)");
     assertThat(Nudge.describeRedefinition(one, one.toBuilder().category("reminders").build()))
         .isEqualTo("campaign 'cart' redefined: 1 step, same steps; other settings changed");
+  }
+
+  @Test
+  void defineLogsARedefinitionOnceAndAnIdenticalOneNotAtAll() {
+    Logger log = Logger.getLogger("dev.nudge");
+    List<LogRecord> records = new CopyOnWriteArrayList<>();
+    Handler handler = new Handler() {
+      @Override
+      public void publish(LogRecord record) {
+        if (record.getMessage() != null && record.getMessage().contains("redefined")) {
+          records.add(record);
+        }
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    log.addHandler(handler);
+    try (Nudge nudge = Nudge.builder().clock(clock).transport(ios).build()) {
+      Campaign one = Campaign.named("cart").triggeredBy("cart_add").after(ofHours(2))
+          .send(Message.of("Your cart", "is waiting").build()).build();
+      nudge.define(one);
+      assertThat(records).as("a first definition").isEmpty();
+      nudge.define(one.toBuilder().build());
+      assertThat(records).as("the same definition again").isEmpty();
+      nudge.define(one.toBuilder().after(ofHours(24)).send(Message.of("Still there", "?").build()).build());
+      assertThat(records).singleElement().satisfies(r -> {
+        assertThat(r.getLevel()).isEqualTo(Level.INFO);
+        assertThat(r.getMessage()).isEqualTo("campaign 'cart' redefined: steps 1 -> 2 (step 1 added)");
+      });
+    } finally {
+      log.removeHandler(handler);
+    }
   }
 }
