@@ -27,6 +27,27 @@ public sealed interface SendResult permits SendResult.Accepted, SendResult.Rejec
   }
 
   /**
+   * An HTTP {@code Retry-After} header (RFC 9110: seconds, or an HTTP date) as a wait from
+   * {@code now}, for {@link #retry}; {@code null} when absent or unreadable, zero for a past date.
+   */
+  static Duration retryAfterHeader(String header, Instant now) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String v = header.trim();
+    try {
+      if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        return v.length() > 12 ? null : Duration.ofSeconds(Long.parseLong(v));
+      }
+      Instant at = java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+      Duration d = Duration.between(now, at);
+      return d.isNegative() ? Duration.ZERO : d;
+    } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /**
    * Accepted by the platform.
    *
    * @param providerId the platform's id for it (APNs id, FCM message name), may be {@code null}

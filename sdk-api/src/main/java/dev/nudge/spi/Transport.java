@@ -29,6 +29,19 @@ public interface Transport extends AutoCloseable {
    */
   CompletableFuture<SendResult> send(Device device, RenderedNotification notification);
 
+  /**
+   * The token to store for a device that registers with {@code token} on this platform: checked,
+   * and in the transport's canonical form (so one subscription written two ways is one device).
+   * {@code Nudge.registerDevice}, {@code registerDevices} and {@code removeDevice} call it on the
+   * caller's thread; a token registered straight into a {@link DeviceStore} is not checked. The
+   * default returns {@code token} as given.
+   *
+   * @throws IllegalArgumentException saying what is wrong with the token and how to fix it
+   */
+  default String registrationToken(String token) {
+    return token;
+  }
+
   /** Releases connections; in-flight sends may complete first. The default does nothing. */
   @Override
   default void close() {}

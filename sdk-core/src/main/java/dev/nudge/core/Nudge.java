@@ -594,13 +594,41 @@ public final class Nudge implements AutoCloseable {
 
   // ------------------------------------------------------------------ devices and users
 
-  /** Registers a device or refreshes it (a dead token registered again is active again). */
+  /**
+   * Registers a device or refreshes it (a dead token registered again is active again). The
+   * transport of the device's platform checks the token and may store it in a canonical form
+   * ({@link Transport#registrationToken}); a Web Push subscription, for one.
+   *
+   * @throws IllegalArgumentException when the device is null or its platform's transport refuses
+   *     the token (the message says what is wrong with it)
+   */
   public void registerDevice(Device device) {
     checkOpen();
     if (device == null) {
       throw new IllegalArgumentException("device is required; build one with Device.of(userId, platform, token)");
     }
-    devices.register(device);
+    devices.register(canonical(device));
+  }
+
+  /** The device with its token as its platform's transport stores it (checked; see Transport#registrationToken). */
+  private Device canonical(Device device) {
+    String token = registrationToken(device.platform(), device.token());
+    return token.equals(device.token()) ? device
+        : Device.of(device.userId(), device.platform(), token).locale(device.locale().orElse(null))
+            .zone(device.zone().orElse(null)).build();
+  }
+
+  private String registrationToken(Platform platform, String token) {
+    Transport t = transports.get(platform);
+    if (t == null || token == null) {
+      return token;
+    }
+    String stored = t.registrationToken(token);
+    if (stored == null || stored.isBlank()) {
+      throw new IllegalStateException("the " + platform + " transport " + t.getClass().getName()
+          + " returned no registration token for a device; its registrationToken must return the token or throw");
+    }
+    return stored;
   }
 
   /**
@@ -621,7 +649,11 @@ public final class Nudge implements AutoCloseable {
       if (d == null) {
         throw new IllegalArgumentException("devices[" + i + "] is null; build each with Device.of(userId, platform, token)");
       }
-      copy.add(d);
+      try {
+        copy.add(canonical(d));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("devices[" + i + "]: " + e.getMessage(), e);
+      }
       i++;
     }
     if (!copy.isEmpty()) {
@@ -632,7 +664,7 @@ public final class Nudge implements AutoCloseable {
   /** Removes a user's device; false when the user had no such device. */
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
-    return devices.remove(userId, platform, token);
+    return devices.remove(userId, platform, registrationToken(platform, token));
   }
 
   /**

@@ -7,10 +7,6 @@ import com.google.gson.JsonParser;
 import dev.nudge.spi.SendResult;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -142,19 +138,7 @@ final class FcmResponses {
 
   /** {@code Retry-After} as seconds or an HTTP date, from now on {@code clock}; null when absent or unreadable. */
   static Duration retryAfter(String header, Clock clock) {
-    if (header == null || header.isBlank()) {
-      return null;
-    }
-    String v = header.trim();
-    try {
-      if (v.chars().allMatch(Character::isDigit)) {
-        return Duration.ofSeconds(Long.parseLong(v));
-      }
-      Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-      Duration d = Duration.between(clock.instant(), at);
-      return d.isNegative() ? Duration.ZERO : d;
-    } catch (NumberFormatException | DateTimeParseException e) {
-      return null;
-    }
+    return SendResult.retryAfterHeader(header, clock.instant());
   }
+
 }
