@@ -216,6 +216,11 @@ final class Resolver {
       return r.accepted() > 0
           ? finish(state, r, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first())
           : finish(state, r, Outcome.EXPIRED, null, deadline, 0, null);
+    } else if (!settings.requiredCategories().contains(c.campaign.category()) && !state.allows(c.campaign.category())) {
+      // The user opted out between two tries: no device is tried again.
+      return r.accepted() > 0
+          ? finish(state, r, Outcome.SENT, null, r.sentAt(), r.accepted(), rendered.first())
+          : finish(state, r, Outcome.SUPPRESSED, SuppressionReason.OPTED_OUT, t, 0, null);
     }
     if (rendered.error() != null) {
       return r.accepted() > 0

@@ -216,4 +216,30 @@ class InterruptedDeliveryTest {
       assertThat(nudge.stats("cart").step(0).converted()).isZero();
     }
   }
+
+  @Test
+  void anOptOutBetweenTwoTriesStopsTheTries() {
+    for (boolean phoneAccepts : new boolean[] {true, false}) {
+      outcomes.clear();
+      ios.clear();
+      android.clear();
+      clock.set(START);
+      try (Nudge nudge = engine(cart().build())) {
+        nudge.trackAndWait(cartAdd("c1"));
+        firstTry(nudge, phoneAccepts);
+        nudge.optOut("u1", "marketing");
+        clock.advance(ofMinutes(10));
+        nudge.runDue().join();
+        assertThat(android.deliveries()).as("the tablet is not tried again").hasSize(1);
+        assertThat(outcomes).singleElement().satisfies(o -> {
+          if (phoneAccepts) {
+            sentOnce(o);
+          } else {
+            assertThat(o.outcome()).isEqualTo(Outcome.SUPPRESSED);
+            assertThat(o.reason()).isEqualTo(dev.nudge.SuppressionReason.OPTED_OUT);
+          }
+        });
+      }
+    }
+  }
 }
