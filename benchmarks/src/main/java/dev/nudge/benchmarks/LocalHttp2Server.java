@@ -26,8 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * An HTTP/2 server over TLS on loopback that answers every request at once with {@code 200} and
- * a fixed JSON body: {@code /token} with an access token, anything else with an FCM message name.
+ * An HTTP/2 server over TLS on loopback that answers every request at once: {@code /push/...}
+ * with {@code 201 Created}, a {@code Location} and no body, as a Web Push service does; anything
+ * else with {@code 200} and a fixed JSON body, {@code /token} with an access token, the rest with
+ * an FCM message name.
  * Built on Netty's HTTP/2 codec so that the server is not what limits a benchmark of its clients
  * (OkHttp's MockWebServer answers a few thousand requests a second). Counts the requests.
  */
@@ -83,6 +85,7 @@ final class LocalHttp2Server implements AutoCloseable {
   /** Answers each request when its last frame arrives. */
   private static final class Responder extends Http2ConnectionHandler {
     private final java.util.Map<Integer, Boolean> tokenStreams = new java.util.HashMap<>();
+    private final java.util.Set<Integer> pushStreams = new java.util.HashSet<>();
     private final LongAdder requests;
     private final java.util.concurrent.atomic.AtomicReference<String> firstBody;
     private final java.util.Map<Integer, StringBuilder> bodies = new java.util.HashMap<>();
@@ -97,6 +100,9 @@ final class LocalHttp2Server implements AutoCloseable {
         public void onHeadersRead(ChannelHandlerContext ctx, int streamId, Http2Headers headers, int padding,
             boolean endOfStream) {
           tokenStreams.put(streamId, headers.path() != null && headers.path().toString().startsWith("/token"));
+          if (headers.path() != null && headers.path().toString().startsWith("/push/")) {
+            pushStreams.add(streamId);
+          }
           if (endOfStream) {
             respond(ctx, streamId);
           }
@@ -128,6 +134,12 @@ final class LocalHttp2Server implements AutoCloseable {
     private void respond(ChannelHandlerContext ctx, int streamId) {
       requests.increment();
       boolean token = Boolean.TRUE.equals(tokenStreams.remove(streamId));
+      if (pushStreams.remove(streamId)) {
+        encoder().writeHeaders(ctx, streamId, new DefaultHttp2Headers().status("201").add("location",
+            "/message/" + streamId), 0, true, ctx.newPromise());
+        ctx.flush();
+        return;
+      }
       encoder().writeHeaders(ctx, streamId, new DefaultHttp2Headers().status("200").add("content-type",
           "application/json"), 0, false, ctx.newPromise());
       encoder().writeData(ctx, streamId, Unpooled.wrappedBuffer(token ? TOKEN : SENT), 0, true, ctx.newPromise());
