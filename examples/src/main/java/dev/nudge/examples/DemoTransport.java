@@ -5,6 +5,7 @@ import dev.nudge.Platform;
 import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
 import dev.nudge.spi.Transport;
+import dev.nudge.transport.webpush.WebPushSubscription;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -15,13 +16,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * An in-process stand-in for APNs or FCM, so the demo runs without credentials or network.
+ * An in-process stand-in for APNs, FCM or a browser's Web Push service, so the demo runs without
+ * credentials or network.
  *
  * <p>It answers the way the real services do, and deterministically: tokens in the dead set are
- * rejected as unregistered (the app was uninstalled), and about one delivery in twenty is
- * throttled on its first attempt with a retry-after hint, then accepted when the engine retries.
- * Which deliveries are throttled depends only on the token, campaign and step, so every run of
- * the demo prints the same figures.
+ * rejected as unregistered (the app was uninstalled) or gone (the browser unsubscribed), and about
+ * one delivery in twenty is throttled on its first attempt with a retry-after hint, then accepted
+ * when the engine retries. Which deliveries are throttled depends only on the token (for a browser,
+ * its subscription's endpoint: its keys are random), campaign and step, so every run of the demo
+ * prints the same figures.
  *
  * <p>Thread-safe.
  */
@@ -61,18 +64,24 @@ final class DemoTransport implements Transport {
   @Override
   public CompletableFuture<SendResult> send(Device device, RenderedNotification n) {
     sends.incrementAndGet();
-    String delivery = device.token() + '|' + n.campaignId() + '|' + n.step();
+    String delivery = identity(device) + '|' + n.campaignId() + '|' + n.step();
     int attempt = attempts.merge(delivery, 1, Integer::sum);
     SendResult result;
     if (deadTokens.contains(device.token())) {
       rejected.incrementAndGet();
-      result = platform == Platform.IOS
-          // APNs answers 410 Unregistered with the time the token stopped being valid.
-          ? new SendResult.Rejected("Unregistered", true, clock.instant().minus(Duration.ofDays(3)))
-          : SendResult.rejected("UNREGISTERED", true);
+      result = switch (platform) {
+        // APNs answers 410 Unregistered with the time the token stopped being valid.
+        case IOS -> new SendResult.Rejected("Unregistered", true, clock.instant().minus(Duration.ofDays(3)));
+        case ANDROID -> SendResult.rejected("UNREGISTERED", true);
+        case WEB -> SendResult.rejected("Gone (410): the browser unsubscribed", true);
+      };
     } else if (attempt == 1 && Math.floorMod(delivery.hashCode(), THROTTLE_ONE_IN) == 0) {
       throttled.incrementAndGet();
-      result = SendResult.retry(platform == Platform.IOS ? "TooManyRequests" : "QUOTA_EXCEEDED", retryAfter);
+      result = SendResult.retry(switch (platform) {
+        case IOS -> "TooManyRequests";
+        case ANDROID -> "QUOTA_EXCEEDED";
+        case WEB -> "Too Many Requests (429)";
+      }, retryAfter);
     } else {
       accepted.incrementAndGet();
       result = SendResult.accepted(platform.name().toLowerCase() + "-" + sends.get());
@@ -80,9 +89,18 @@ final class DemoTransport implements Transport {
     return CompletableFuture.completedFuture(result);
   }
 
+  /**
+   * What decides a device's answers: its token, or for a browser its subscription's endpoint (the
+   * token also holds the subscription's keys, generated at random).
+   */
+  private String identity(Device device) {
+    return platform == Platform.WEB ? WebPushSubscription.parse(device.token()).endpoint() : device.token();
+  }
+
   /** One line saying what this transport answered. */
   String summary() {
-    return String.format("%-7s %4d attempts: %4d accepted, %2d throttled (retried later), %2d rejected (token unregistered)",
-        platform, sends.get(), accepted.get(), throttled.get(), rejected.get());
+    return String.format("%-7s %4d attempts: %4d accepted, %2d throttled (retried later), %2d rejected (%s)",
+        platform, sends.get(), accepted.get(), throttled.get(), rejected.get(),
+        platform == Platform.WEB ? "subscription gone" : "token unregistered");
   }
 }

@@ -7,9 +7,6 @@ import com.google.gson.JsonParser;
 import dev.nudge.transport.fcm.FcmTransport;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -33,8 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.net.ServerSocketFactory;
-import javax.net.SocketFactory;
 import okhttp3.OkHttpClient;
 import okhttp3.Protocol;
 import okhttp3.TlsVersion;
@@ -127,7 +122,7 @@ public final class LocalFcm implements AutoCloseable {
     byte[] id = new byte[20];
     random.nextBytes(id);
     this.keyId = HexFormat.of().formatHex(id);
-    server.setServerSocketFactory(new NoDelayServerSockets());
+    server.setServerSocketFactory(NoDelaySockets.server());
     server.useHttps(tls.serverCertificates().sslSocketFactory(), false);
     server.setProtocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
     server.setDispatcher(new Dispatcher() {
@@ -180,7 +175,7 @@ public final class LocalFcm implements AutoCloseable {
   public OkHttpClient client() {
     HandshakeCertificates trust = tls.clientCertificates();
     return new OkHttpClient.Builder().sslSocketFactory(trust.sslSocketFactory(), trust.trustManager())
-        .socketFactory(new NoDelaySockets()).build();
+        .socketFactory(NoDelaySockets.client()).build();
   }
 
   /**
@@ -500,82 +495,6 @@ public final class LocalFcm implements AutoCloseable {
   private static Long number(JsonObject o, String field) {
     JsonElement e = o.get(field);
     return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() ? e.getAsLong() : null;
-  }
-
-  /** Client sockets that send each write at once (TCP_NODELAY); see {@link NoDelayServerSockets}. */
-  private static final class NoDelaySockets extends SocketFactory {
-    @Override
-    public Socket createSocket() throws IOException {
-      Socket socket = new Socket();
-      socket.setTcpNoDelay(true);
-      return socket;
-    }
-
-    @Override
-    public Socket createSocket(String host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
-    }
-
-    @Override
-    public Socket createSocket(String host, int port, InetAddress localHost, int localPort) throws IOException {
-      return connected(new InetSocketAddress(host, port), new InetSocketAddress(localHost, localPort));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress host, int port) throws IOException {
-      return connected(new InetSocketAddress(host, port));
-    }
-
-    @Override
-    public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
-        throws IOException {
-      return connected(new InetSocketAddress(address, port), new InetSocketAddress(localAddress, localPort));
-    }
-
-    private Socket connected(InetSocketAddress remote, InetSocketAddress... local) throws IOException {
-      Socket socket = createSocket();
-      if (local.length > 0) {
-        socket.bind(local[0]);
-      }
-      socket.connect(remote);
-      return socket;
-    }
-  }
-
-  /**
-   * Server sockets whose connections send each write at once (TCP_NODELAY). MockWebServer writes
-   * an HTTP/2 answer's HEADERS and DATA frames separately; with Nagle's algorithm the second waits
-   * for the client's delayed ACK, some 40 ms on loopback, for every answer.
-   */
-  private static final class NoDelayServerSockets extends ServerSocketFactory {
-    @Override
-    public ServerSocket createServerSocket() throws IOException {
-      return new ServerSocket() {
-        @Override
-        public Socket accept() throws IOException {
-          Socket socket = super.accept();
-          socket.setTcpNoDelay(true);
-          return socket;
-        }
-      };
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port) throws IOException {
-      return createServerSocket(port, 50, null);
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port, int backlog) throws IOException {
-      return createServerSocket(port, backlog, null);
-    }
-
-    @Override
-    public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
-      ServerSocket socket = createServerSocket();
-      socket.bind(new InetSocketAddress(address, port), backlog);
-      return socket;
-    }
   }
 
   /** A fresh 2048-bit RSA key pair, the kind of key a Google service account holds. */

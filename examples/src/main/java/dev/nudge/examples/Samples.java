@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The demo's sample notifications: the first notification each platform accepted per device
  * language and step, as the engine rendered it, whichever transport (a stand-in or a real one)
- * sent it. {@link #watch} wraps a transport; the wrapper passes every call through unchanged.
+ * sent it. {@link #watch} wraps a transport; the wrapper passes every call through unchanged
+ * (the check of a registering device's token too).
  * Thread-safe.
  */
 final class Samples {
@@ -41,6 +42,11 @@ final class Samples {
           }
           return r;
         });
+      }
+
+      @Override
+      public String registrationToken(String token) {
+        return transport.registrationToken(token);
       }
 
       @Override

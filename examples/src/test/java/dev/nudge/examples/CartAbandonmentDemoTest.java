@@ -8,12 +8,14 @@ import dev.nudge.Device;
 import dev.nudge.Platform;
 import dev.nudge.examples.CartAbandonmentDemo.Shopper;
 import dev.nudge.examples.LocalApns.Received;
+import dev.nudge.transport.webpush.WebPushSubscription;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +31,24 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's demo keeps its reminders in an H2 file: a second run continues the first; with
- * {@code --apns-mock --fcm-mock} (the README's command) its iOS and Android pushes travel over real
- * APNs and FCM traffic to mock servers. That run is made once, for the tests that read it.
+ * {@code --apns-mock --fcm-mock --webpush-mock} (the README's command) its iOS, Android and web
+ * pushes travel over real APNs, FCM and Web Push traffic to mock servers. That run is made once,
+ * for the tests that read it.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CartAbandonmentDemoTest {
   private static final Pattern CONTINUING =
       Pattern.compile("continuing where day 1 left off: (\\d+) reminders pending");
-  private static final Pattern ACCEPTED_BY_PLATFORM = Pattern.compile("accepted by platform: IOS (\\d+), ANDROID (\\d+)");
+  private static final Pattern ACCEPTED_BY_PLATFORM =
+      Pattern.compile("accepted by platform: IOS (\\d+), ANDROID (\\d+), WEB (\\d+)");
   private static final Pattern SERVER_SUMMARY = Pattern.compile("IOS +(\\d+) requests at the mock APNs server: +(\\d+)"
       + " accepted, +(\\d+) throttled \\(TooManyRequests, retried later\\), +(\\d+) rejected \\(Unregistered\\)\\n");
   private static final Pattern FCM_SUMMARY = Pattern.compile("ANDROID +(\\d+) requests at the mock FCM server: +(\\d+)"
       + " accepted, +(\\d+) throttled \\(QUOTA_EXCEEDED, retried after Retry-After\\), +(\\d+) rejected"
       + " \\(UNREGISTERED\\); (\\d+) access tokens granted \\(each lives 60 min on the demo's clock\\)\\n");
+  private static final Pattern WEB_PUSH_SUMMARY = Pattern.compile("WEB +(\\d+) requests at the mock push service: +(\\d+)"
+      + " created, +(\\d+) throttled \\(429, retried after Retry-After\\), +(\\d+) rejected \\(410 Gone: the browser"
+      + " unsubscribed\\); (\\d+) decrypted by their browsers, (\\d+) failed to decrypt\\n");
   /** The statistics' total row; its numbers, from "triggered" on, are the groups. */
   private static final Pattern TOTAL_ROW = Pattern.compile("cart-abandonment +all" + " +(\\d+)".repeat(11));
   private static final int ACCEPTED = 7;
@@ -49,7 +56,7 @@ class CartAbandonmentDemoTest {
 
   @TempDir
   Path dir;
-  /** The demo run with both mock servers, in memory. */
+  /** The demo run with the three mock servers, in memory. */
   CartAbandonmentDemo.Run real;
   String realOutput;
 
@@ -57,7 +64,7 @@ class CartAbandonmentDemoTest {
   void runOnRealTransports(@TempDir Path unused) throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
-      real = CartAbandonmentDemo.run(List.of("--apns-mock", "--fcm-mock", "--memory"), unused, out);
+      real = CartAbandonmentDemo.run(List.of("--apns-mock", "--fcm-mock", "--webpush-mock", "--memory"), unused, out);
     }
     realOutput = bytes.toString(StandardCharsets.UTF_8);
   }
@@ -270,8 +277,10 @@ class CartAbandonmentDemoTest {
     assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[1]).as("the engine's ANDROID accepted count")
         .isEqualTo(accepted.size());
     long apnsAccepted = real.apnsRequests().stream().filter(r -> r.answer().equals("accepted")).count();
-    assertThat(numbers(TOTAL_ROW, output)[ACCEPTED]).as("accepted: what both servers accepted")
-        .isEqualTo(apnsAccepted + accepted.size());
+    long webCreated = real.webPushRequests().stream().filter(r -> r.answer().equals(LocalWebPush.CREATED)).count();
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[2]).as("the engine's WEB accepted count").isEqualTo(webCreated);
+    assertThat(numbers(TOTAL_ROW, output)[ACCEPTED]).as("accepted: what the three servers accepted")
+        .isEqualTo(apnsAccepted + accepted.size() + webCreated);
 
     // Samples come from both real transports, and one FCM request is shown as it arrived, its token
     // shortened; no access token or key is printed.
@@ -285,6 +294,147 @@ class CartAbandonmentDemoTest {
         .doesNotContain(shown.token())
         .doesNotContain("ya29.")
         .doesNotContain("PRIVATE KEY");
+  }
+
+  @Test
+  void withWebPushMockTheBrowsersPushesArriveEncryptedForEachBrowserAtThePushServiceWhichDecryptsThem()
+      throws Exception {
+    // The web mock alone: the iOS and Android shoppers stay on the stand-ins.
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CartAbandonmentDemo.Run run;
+    try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+      run = CartAbandonmentDemo.run(List.of("--memory", "--webpush-mock"), dir, out);
+    }
+    String output = bytes.toString(StandardCharsets.UTF_8);
+    List<LocalWebPush.Received> requests = run.webPushRequests();
+    Map<String, Shopper> bySubscriptionId = new HashMap<>();
+    Map<String, String> tokenBySubscriptionId = new HashMap<>();
+    for (Shopper s : run.shoppers()) {
+      for (Device d : s.devices()) {
+        if (d.platform() == Platform.WEB) {
+          String endpoint = WebPushSubscription.parse(d.token()).endpoint();
+          assertThat(endpoint).as("a browser subscribed at the mock push service")
+              .matches("https://localhost:\\d+" + LocalWebPush.PUSH_PATH + "[A-Za-z0-9_-]{22}");
+          String id = endpoint.substring(endpoint.lastIndexOf('/') + 1);
+          bySubscriptionId.put(id, s);
+          tokenBySubscriptionId.put(id, d.token());
+        }
+      }
+    }
+
+    assertThat(output).contains("iOS: in-process stand-in").contains("Android: in-process stand-in")
+        .contains("Web: WebPushTransport over HTTP/2 to a mock push service (--webpush-mock) at localhost:")
+        .doesNotContain("every push goes through a real transport");
+    assertThat(bySubscriptionId).as("web shoppers, one browser each").hasSizeGreaterThan(40)
+        .allSatisfy((id, s) -> assertThat(s.devices()).hasSize(1));
+    String vapidKeyStart = requests.get(0).authorization().replaceAll(".*, k=", "");
+    assertThat(requests).isNotEmpty().allSatisfy(r -> {
+      assertThat(bySubscriptionId).as("requests go to the web shoppers' browsers only").containsKey(r.subscriptionId());
+      assertThat(r.protocol()).as("the protocol the connection negotiated").isEqualTo("h2");
+      assertThat(r.tlsVersion()).matches("TLSv1\\.[23]");
+      assertThat(r.contentEncoding()).isEqualTo("aes128gcm");
+      assertThat(Long.parseLong(r.ttl())).as("TTL: until the reminder's delivery expires").isBetween(1L, 12 * 3600L);
+      assertThat(r.urgency()).as("step 0 is sent at high priority").isEqualTo("high");
+      assertThat(r.topic()).matches("[A-Za-z0-9_-]{1,32}");
+      // Every request carried a VAPID token that verified, with the key the browsers subscribed with.
+      assertThat(r.authorization()).matches("vapid t=<JWT, \\d+ chars>, k=[A-Za-z0-9_-]{12}…")
+          .endsWith(vapidKeyStart);
+      assertThat(r.answer()).isIn(LocalWebPush.CREATED, LocalWebPush.THROTTLED, LocalWebPush.GONE);
+    });
+
+    // The push service's browsers decrypted every message it took (none failed), and each carries
+    // the text rendered for its shopper, as the JSON document the service worker reads.
+    assertThat(requests).filteredOn(r -> r.answer().equals(LocalWebPush.DECRYPT_FAILED)).isEmpty();
+    List<LocalWebPush.Received> created = requests.stream().filter(r -> r.answer().equals(LocalWebPush.CREATED))
+        .toList();
+    assertThat(created).isNotEmpty().allSatisfy(r -> {
+      Shopper s = bySubscriptionId.get(r.subscriptionId());
+      assertThat(r.payload()).as("decrypted").isNotNull();
+      JsonObject json = r.json();
+      assertThat(json.get("campaignId").getAsString()).isEqualTo(CartAbandonmentDemo.CAMPAIGN);
+      assertThat(json.get("step").getAsInt()).isZero();
+      assertThat(json.get("tag").getAsString()).as("the collapse identity, also the Topic").isEqualTo(r.topic());
+      assertThat(json.get("url").getAsString()).isEqualTo("shop://cart/" + s.cartId());
+      assertThat(json.getAsJsonObject("data").get("cart_id").getAsString()).isEqualTo(s.cartId());
+      if (s.language().equals("fa")) {
+        assertThat(json.get("title").getAsString()).isEqualTo(
+            "هنوز مطمئن نیستی، " + (s.firstName() == null ? "دوست عزیز" : s.firstName()) + "؟");
+        assertThat(json.get("body").getAsString()).isEqualTo(CartAbandonmentDemo.itemName(s) + " در سبد خرید شما منتظر است");
+      } else {
+        assertThat(json.get("title").getAsString()).isEqualTo(
+            "Still thinking, " + (s.firstName() == null ? "there" : s.firstName()) + "?");
+        assertThat(json.get("body").getAsString()).isEqualTo(CartAbandonmentDemo.itemName(s) + " is waiting in your cart");
+      }
+    });
+    assertThat(created).extracting(r -> bySubscriptionId.get(r.subscriptionId()).language()).contains("en", "fa");
+    assertThat(created.stream().map(r -> r.subscriptionId() + "/" + r.topic()).distinct()).as("once per browser and reminder")
+        .hasSameSizeAs(created);
+
+    // Throttled pushes were decrypted too, tried again not before Retry-After on the demo's clock, and created.
+    List<LocalWebPush.Received> throttled = requests.stream()
+        .filter(r -> r.answer().equals(LocalWebPush.THROTTLED)).toList();
+    assertThat(throttled).as("the push service throttles now and then").isNotEmpty().allSatisfy(t -> {
+      assertThat(t.payload()).isNotNull();
+      assertThat(created).anySatisfy(c -> {
+        assertThat(c.subscriptionId()).isEqualTo(t.subscriptionId());
+        assertThat(c.topic()).isEqualTo(t.topic());
+        assertThat(c.at()).isAfterOrEqualTo(t.at().plusSeconds(LocalWebPush.RETRY_AFTER_SECONDS));
+      });
+    });
+
+    // The unsubscribed browser was told Gone once, then its device was retired.
+    Set<String> goneIds = tokenBySubscriptionId.entrySet().stream()
+        .filter(e -> run.uninstalled().contains(e.getValue())).map(Map.Entry::getKey).collect(Collectors.toSet());
+    assertThat(goneIds).hasSize(1);
+    String goneId = goneIds.iterator().next();
+    assertThat(requests).filteredOn(r -> r.subscriptionId().equals(goneId)).extracting(LocalWebPush.Received::answer)
+        .containsExactly(LocalWebPush.GONE);
+    assertThat(output).containsPattern(Pattern.quote("token retired: WEB " + Device.redact(goneId) + " of "
+        + bySubscriptionId.get(goneId).id() + " (push service https://localhost:") + "\\d+ says the subscription is"
+        + " gone \\(410");
+
+    // The printed figures agree with what the push service received and with the engine's statistics.
+    long decrypted = requests.stream().filter(r -> r.payload() != null).count();
+    assertThat(numbers(WEB_PUSH_SUMMARY, output)).as("requests, created, throttled, gone, decrypted, failed")
+        .containsExactly((long) requests.size(), (long) created.size(), (long) throttled.size(), 1L, decrypted, 0L);
+    assertThat(numbers(ACCEPTED_BY_PLATFORM, output)[2]).as("the engine's WEB accepted count")
+        .isEqualTo(created.size());
+
+    // One push is shown as it arrived and as its browser decrypted it; no VAPID token, key or
+    // subscription endpoint is printed.
+    LocalWebPush.Received shown = created.get(0);
+    assertThat(output)
+        .contains("One Web Push request as the mock push service received it (HTTP/2 over " + shown.tlsVersion()
+            + ", VAPID), decrypted with its browser's private key")
+        .contains("  POST " + LocalWebPush.PUSH_PATH + Device.redact(shown.subscriptionId()) + "   content-encoding"
+            + " aes128gcm (" + shown.bodyBytes() + " bytes)   ttl " + shown.ttl() + "   urgency high   topic "
+            + shown.topic() + "\n")
+        .contains("  authorization " + shown.authorization() + "\n")
+        .contains("  " + shown.payload() + "\n")
+        .contains(shown.json().get("title").getAsString())
+        .doesNotContain("eyJ")
+        .doesNotContain(shown.subscriptionId())
+        .doesNotContain(WebPushSubscription.parse(tokenBySubscriptionId.get(shown.subscriptionId())).endpoint());
+  }
+
+  @Test
+  void theDefaultDayIsSeededAndItsWebShoppersGoThroughTheStandIn() throws Exception {
+    // Seeded: these are the figures of day 1 on every machine (the demo's collapse ids are random
+    // and not among them).
+    String output = run("--memory");
+    assertThat(output)
+        .contains("  400 shoppers (100 with locale fa, 72 on the web), 445 devices (218 iOS, 155 Android, 72 web"
+            + " browsers), seed 20260303\n")
+        .contains("Mon 16:40    token retired: WEB 9nrFW6… of shopper-0034 (Gone (410): the browser unsubscribed)\n")
+        .contains("Tue 06:00  carts 400  purchases 276 (web 127)  pending 121  cancelled 276  sent 144  converted 23\n")
+        .contains("  cart-abandonment   all        400        544        276           0        0   144       3       166"
+            + "         4               4         23\n")
+        .contains("  accepted by platform: IOS 84, ANDROID 57, WEB 25; suppressed by reason: none; restarted 0, ignored"
+            + " 0\n")
+        .contains("  IOS       89 attempts:   84 accepted,  4 throttled (retried later),  1 rejected (token unregistered)\n")
+        .contains("  ANDROID   64 attempts:   57 accepted,  5 throttled (retried later),  2 rejected (token unregistered)\n")
+        .contains("  WEB       27 attempts:   25 accepted,  1 throttled (retried later),  1 rejected (subscription gone)\n")
+        .doesNotContain("Web: ").doesNotContain("in-process stand-in");
   }
 
   @Test
