@@ -618,6 +618,19 @@ public final class Nudge implements AutoCloseable {
             .zone(device.zone().orElse(null)).build();
   }
 
+  /**
+   * The form a token was stored in, for looking it up: the transport's canonical form, or the
+   * token as given when the transport refuses it now (a device stored before a stricter check,
+   * such as a narrower allow-list, must still be removable).
+   */
+  private String storedToken(Platform platform, String token) {
+    try {
+      return registrationToken(platform, token);
+    } catch (IllegalArgumentException e) {
+      return token;
+    }
+  }
+
   private String registrationToken(Platform platform, String token) {
     Transport t = transports.get(platform);
     if (t == null || token == null) {
@@ -664,7 +677,7 @@ public final class Nudge implements AutoCloseable {
   /** Removes a user's device; false when the user had no such device. */
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
-    return devices.remove(userId, platform, registrationToken(platform, token));
+    return devices.remove(userId, platform, storedToken(platform, token));
   }
 
   /**

@@ -45,6 +45,12 @@ public final class LostAnswerTransport implements Transport {
         new IOException("the answer was lost (" + answer + ")")));
   }
 
+  /** The real transport's check of a token. */
+  @Override
+  public String registrationToken(String token) {
+    return real.registrationToken(token);
+  }
+
   /** Closes the real transport. */
   @Override
   public void close() {

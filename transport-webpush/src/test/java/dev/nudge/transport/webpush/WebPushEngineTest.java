@@ -134,4 +134,22 @@ class WebPushEngineTest {
       assertThat(nudge.stats("cart").total().invalidTokens()).isEqualTo(1);
     }
   }
+
+  @Test
+  void aDeviceStoredBeforeTheAllowListNarrowedCanStillBeRemoved() throws Exception {
+    InMemoryStore store = new InMemoryStore(clock, Duration.ofDays(7));
+    TestBrowser browser = TestBrowser.subscribedAt("https://localhost:8443/push/u1");
+    try (Nudge open = Nudge.builder().clock(clock).store(store).transport(MockPushService.transport(keys, clock).build())
+        .build()) {
+      open.registerDevice(Device.of("u1", Platform.WEB, browser.subscriptionJson()).build());
+    }
+    try (Nudge strict = Nudge.builder().clock(clock).store(store).transport(MockPushService.transport(keys, clock)
+        .allowedPushServices(WebPushTransport.MAJOR_PUSH_SERVICES).build()).build()) {
+      assertThatThrownBy(() -> strict.registerDevice(Device.of("u1", Platform.WEB, browser.subscriptionJson()).build()))
+          .hasMessageContaining("is not in this transport's allowedPushServices");
+      String stored = strict.devices("u1").get(0).token();
+      assertThat(strict.removeDevice("u1", Platform.WEB, stored)).isTrue();
+      assertThat(strict.devices("u1")).isEmpty();
+    }
+  }
 }
