@@ -115,7 +115,7 @@ public final class WebPushBench {
       String origin = "https://localhost:" + server.port();
       try (WebPushTransport transport = WebPushTransport.builder().vapidKeys(VapidKeys.generate())
           .subject("mailto:bench@nudge.example").icon(ICON).badge(BADGE).httpClient(base)
-          .maxConcurrentRequests(inFlight).build()) {
+          .allowedPushServices("localhost:" + server.port()).maxConcurrentRequests(inFlight).build()) {
         Device[] devices = new Device[SUBSCRIPTIONS];
         SecureRandom random = new SecureRandom();
         for (int i = 0; i < SUBSCRIPTIONS; i++) {

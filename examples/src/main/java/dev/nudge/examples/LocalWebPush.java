@@ -162,7 +162,7 @@ public final class LocalWebPush implements AutoCloseable {
   /**
    * A {@link WebPushTransport} builder set up for this service: the generated VAPID keys, the
    * subject {@value #SUBJECT}, an OkHttp client that trusts only this server's certificate
-   * authority, {@code localhost} as the only allowed push service, and the clock given to
+   * authority, {@code localhost} at this server's port as the only allowed push service, and the clock given to
    * {@link #start}. Build it as it is, or change a setting first.
    */
   public WebPushTransport.Builder transport() {
@@ -170,7 +170,7 @@ public final class LocalWebPush implements AutoCloseable {
         .vapidKeys(vapid)
         .subject(SUBJECT)
         .httpClient(client())
-        .allowedPushServices(LocalCredentials.HOST)
+        .allowedPushServices(LocalCredentials.HOST + ":" + server.getPort())
         .clock(clock);
   }
 

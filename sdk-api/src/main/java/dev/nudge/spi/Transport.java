@@ -32,9 +32,11 @@ public interface Transport extends AutoCloseable {
   /**
    * The token to store for a device that registers with {@code token} on this platform: checked,
    * and in the transport's canonical form (so one subscription written two ways is one device).
-   * {@code Nudge.registerDevice}, {@code registerDevices} and {@code removeDevice} call it on the
-   * caller's thread; a token registered straight into a {@link DeviceStore} is not checked. The
-   * default returns {@code token} as given.
+   * {@code Nudge.registerDevice} and {@code registerDevices} call it on the caller's thread and
+   * refuse what it refuses; {@code removeDevice} and {@code deactivateDevice} use it to look the
+   * token up, falling back to the token as given. A token registered straight into a
+   * {@link DeviceStore} is not checked, and a wrapper of another transport should forward this
+   * call. The default returns {@code token} as given.
    *
    * @throws IllegalArgumentException saying what is wrong with the token and how to fix it
    */

@@ -674,10 +674,15 @@ public final class Nudge implements AutoCloseable {
     }
   }
 
-  /** Removes a user's device; false when the user had no such device. */
+  /**
+   * Removes a user's device; false when the user had no such device. The token is looked up in
+   * the form its platform's transport stores it ({@link Transport#registrationToken}), else as
+   * given; a token the transport would refuse today is never an error here.
+   */
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
-    return devices.remove(userId, platform, storedToken(platform, token));
+    String stored = storedToken(platform, token);
+    return devices.remove(userId, platform, stored) || !stored.equals(token) && devices.remove(userId, platform, token);
   }
 
   /**
@@ -688,7 +693,9 @@ public final class Nudge implements AutoCloseable {
    */
   public boolean deactivateDevice(Platform platform, String token) {
     checkOpen();
-    return devices.deactivate(platform, token).isPresent();
+    String stored = storedToken(platform, token);
+    return devices.deactivate(platform, stored).isPresent()
+        || !stored.equals(token) && devices.deactivate(platform, token).isPresent();
   }
 
   /** A user's active devices, in first-registration order. */

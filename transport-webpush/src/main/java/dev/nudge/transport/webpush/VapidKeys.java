@@ -145,7 +145,7 @@ public final class VapidKeys {
   /** The keys from a PEM file (see {@link #fromPem(String)}). */
   public static VapidKeys fromPem(Path file) {
     try {
-      return fromPem(Files.readString(file, StandardCharsets.US_ASCII));
+      return fromPem(Files.readString(file, StandardCharsets.ISO_8859_1)); // PEM is ASCII; a stray BOM is skipped
     } catch (IOException e) {
       throw new IllegalArgumentException("VAPID key file " + file + " could not be read (" + e.getClass().getSimpleName()
           + ")", e);
@@ -153,6 +153,9 @@ public final class VapidKeys {
   }
 
   private static VapidKeys checked(PrivateKey priv, ECPublicKey pub) {
+    if (!pub.getParams().getOrder().equals(P256.PARAMS.getOrder())) {
+      throw new IllegalArgumentException("VAPID public key is not on the P-256 curve; VAPID signs with ES256 (P-256)");
+    }
     VapidKeys keys = new VapidKeys(priv, pub);
     byte[] probe = "nudge vapid key check".getBytes(StandardCharsets.US_ASCII);
     try {
@@ -223,6 +226,7 @@ public final class VapidKeys {
    * allows) and prints the public key for the web page.
    *
    * @param args the PEM file to write; it must not exist yet
+   * @throws IOException when the file cannot be written
    */
   public static void main(String[] args) throws IOException {
     PrintStream out = System.out;
@@ -235,17 +239,16 @@ public final class VapidKeys {
     Path file = Path.of(args[0]);
     VapidKeys keys = generate();
     try {
-      Files.createFile(file);
+      try {
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } catch (UnsupportedOperationException e) {
+        Files.createFile(file); // not a POSIX file system: the host protects the file
+      }
     } catch (FileAlreadyExistsException e) {
       System.err.println(file + " exists; a new key pair would orphan the subscriptions made with the old one."
           + " Give a new file name.");
       System.exit(1);
       return;
-    }
-    try {
-      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-    } catch (UnsupportedOperationException e) {
-      // not a POSIX file system: the host protects the file
     }
     Files.writeString(file, keys.toPem(), StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
     out.println("Wrote the VAPID key pair to " + file + " (keep it secret; load it with VapidKeys.fromPem(path)).");

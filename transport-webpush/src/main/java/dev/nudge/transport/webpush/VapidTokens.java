@@ -17,11 +17,16 @@ import java.util.concurrent.ConcurrentHashMap;
 final class VapidTokens {
   static final Duration LIFETIME = Duration.ofHours(12);
   static final Duration RENEW_BEFORE = Duration.ofMinutes(10);
+  /**
+   * How old a refused header must be before a refusal makes a new one: a 401 or 403 is usually
+   * about one subscription (made with another key), and push services ask not to re-sign often.
+   */
+  static final Duration RENEW_REFUSED_AFTER = Duration.ofHours(1);
   private static final String HEADER = base64("{\"typ\":\"JWT\",\"alg\":\"ES256\"}".getBytes(StandardCharsets.UTF_8));
   /** More origins than any host subscribes with: past it the cache starts over rather than grow. */
   private static final int MAX_ORIGINS = 10_000;
 
-  private record Header(String value, Instant expiresAt) {}
+  private record Header(String value, Instant madeAt, Instant expiresAt) {}
 
   private final VapidKeys keys;
   private final String subject;
@@ -48,9 +53,15 @@ final class VapidTokens {
     return h.value;
   }
 
-  /** Forgets an origin's header, e.g. after the push service refused it. */
-  void refused(String origin) {
-    byOrigin.remove(origin);
+  /**
+   * The push service refused a request that carried {@code value}: the origin's header is made
+   * anew, if it is still that one and at least {@link #RENEW_REFUSED_AFTER} old.
+   */
+  void refused(String origin, String value) {
+    Header h = byOrigin.get(origin);
+    if (h != null && h.value.equals(value) && !clock.instant().isBefore(h.madeAt.plus(RENEW_REFUSED_AFTER))) {
+      byOrigin.remove(origin, h);
+    }
   }
 
   private Header make(String origin, Instant now) {
@@ -61,7 +72,7 @@ final class VapidTokens {
     claims.addProperty("sub", subject);
     String signingInput = HEADER + "." + base64(claims.toString().getBytes(StandardCharsets.UTF_8));
     String jwt = signingInput + "." + base64(keys.sign(signingInput.getBytes(StandardCharsets.US_ASCII)));
-    return new Header("vapid t=" + jwt + ", k=" + keys.publicKey(), exp);
+    return new Header("vapid t=" + jwt + ", k=" + keys.publicKey(), now, exp);
   }
 
   private static String base64(byte[] b) {

@@ -102,6 +102,7 @@ public final class WebPushSubscription {
       throw new IllegalArgumentException("web push subscription endpoint " + origin(url)
           + " carries user info; a push service URL has none");
     }
+    String canonical = lowerCaseHost(endpoint, url);
     byte[] key = base64Url(p256dh, "keys.p256dh");
     ECPublicKey publicKey = P256.publicKey(key, "web push subscription keys.p256dh");
     byte[] secret = base64Url(auth, "keys.auth");
@@ -109,7 +110,22 @@ public final class WebPushSubscription {
       throw new IllegalArgumentException("web push subscription keys.auth is " + secret.length
           + " bytes; the authentication secret is 16 bytes (22 base64url characters)");
     }
-    return new WebPushSubscription(endpoint, url, key, publicKey, secret);
+    return new WebPushSubscription(canonical, HttpUrl.get(canonical), key, publicKey, secret);
+  }
+
+  /** The endpoint with its scheme and host in lower case (the rest as given), so one service is one spelling. */
+  private static String lowerCaseHost(String endpoint, HttpUrl url) {
+    int start = "https://".length();
+    int end = start;
+    while (end < endpoint.length() && "/?#".indexOf(endpoint.charAt(end)) < 0) {
+      end++;
+    }
+    String authority = endpoint.substring(start, end).toLowerCase(java.util.Locale.ROOT);
+    String defaultPort = ":443";
+    if (authority.endsWith(defaultPort) && url.port() == 443) {
+      authority = authority.substring(0, authority.length() - defaultPort.length());
+    }
+    return "https://" + authority + endpoint.substring(end);
   }
 
   private static String string(JsonObject o, String name) {
@@ -208,12 +224,16 @@ public final class WebPushSubscription {
     return url.scheme() + "://" + host + (standard ? "" : ":" + port);
   }
 
-  /** The scheme and host of what may not be a URL, for an error message (never the path). */
+  private static final java.util.regex.Pattern SCHEME_AND_HOST =
+      java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]{0,15}):/*(?:[^/?#@\\s]*@)?([A-Za-z0-9.\\[\\]:-]{1,60})");
+
+  /**
+   * The scheme and host of what may not be a URL, for an error message: never a path, a query or
+   * user info (an endpoint is a capability); {@code (not a URL)} when there is no scheme and host.
+   */
   private static String origin(String endpoint) {
-    int start = endpoint.indexOf("://");
-    int end = start < 0 ? -1 : endpoint.indexOf('/', start + 3);
-    String shown = end < 0 ? endpoint : endpoint.substring(0, end);
-    return shown.length() > 60 ? shown.substring(0, 60) + "…" : shown;
+    java.util.regex.Matcher m = SCHEME_AND_HOST.matcher(endpoint);
+    return m.lookingAt() ? m.group(1) + "://" + m.group(2) : "(not a URL)";
   }
 
   @Override

@@ -50,7 +50,9 @@ import okhttp3.ResponseBody;
  * }</pre>
  *
  * <p>A device's token is its subscription's JSON ({@link WebPushSubscription}), checked when the
- * device registers. Each notification becomes a JSON document ({@code title}, {@code body},
+ * device registers. Only the push services of {@link Builder#allowedPushServices} are sent to
+ * (by default the major browsers', {@link #MAJOR_PUSH_SERVICES}), so a forged subscription cannot
+ * make the server post elsewhere. Each notification becomes a JSON document ({@code title}, {@code body},
  * {@code icon}, {@code image}, {@code url}, {@code tag}, {@code campaignId}, {@code step},
  * {@code data}) for the host's service worker, encrypted with a fresh salt and ephemeral key into
  * one record of at most 4096 bytes; one that does not fit is rejected before sending, with its
@@ -82,6 +84,8 @@ public final class WebPushTransport implements Transport {
   private static final System.Logger LOG = System.getLogger("dev.nudge.transport.webpush");
   private static final MediaType OCTETS = MediaType.get("application/octet-stream");
   private static final Duration MAX_TTL = Duration.ofDays(28);
+  /** Each request's whole time limit, unless the host's client sets its own. */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9_-]{1,32}");
   private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
   private static final int MAX_LOGGED_REASONS = 64;
@@ -91,6 +95,7 @@ public final class WebPushTransport implements Transport {
   private final VapidKeys keys;
   private final VapidTokens tokens;
   private final WebPushPayloads payloads;
+  /** Allowed hosts, each {@code host} (port 443), {@code host:port} or {@code *.domain}; null for any. */
   private final List<String> allowed;
   private final Duration defaultTtl;
   private final Clock clock;
@@ -109,7 +114,7 @@ public final class WebPushTransport implements Transport {
     this.clock = b.clock;
     this.description = "WebPushTransport{vapidPublicKey=" + b.keys.shortPublicKey() + ", subject=" + b.subject
         + ", maxConcurrentRequests=" + b.maxConcurrentRequests
-        + (allowed == null ? "" : ", allowedPushServices=" + allowed) + "}";
+        + ", pushServices=" + (allowed == null ? "any" : allowed) + "}";
   }
 
   /** Starts a builder. */
@@ -132,7 +137,7 @@ public final class WebPushTransport implements Transport {
   @Override
   public String registrationToken(String token) {
     WebPushSubscription s = WebPushSubscription.parse(token);
-    if (!allowed(s.host())) {
+    if (!allowed(s)) {
       throw new IllegalArgumentException(notAllowed(s));
     }
     return s.token();
@@ -144,10 +149,17 @@ public final class WebPushTransport implements Transport {
     try {
       s = WebPushSubscription.parse(device.token());
     } catch (IllegalArgumentException e) {
-      // Stored without the transport's check (straight into the store): it can never be sent to.
-      return CompletableFuture.completedFuture(SendResult.rejected(e.getMessage(), true));
+      // Stored past the registration check. A broken subscription can never be sent to; a token
+      // that is not JSON at all is likely another platform's (an FCM web token): kept, and said.
+      boolean json = device.token().stripLeading().startsWith("{");
+      String reason = json ? e.getMessage() : "the device's token is not a web push subscription (its JSON); a token"
+          + " from the Firebase JS SDK is an FCM registration token, sent with FcmTransport.builder().forWeb()";
+      if (!json) {
+        logOnce("not-json", reason);
+      }
+      return CompletableFuture.completedFuture(SendResult.rejected(reason, json));
     }
-    if (!allowed(s.host())) {
+    if (!allowed(s)) {
       String reason = notAllowed(s);
       logOnce("host:" + s.host(), reason);
       return CompletableFuture.completedFuture(SendResult.rejected(reason, false));
@@ -165,12 +177,13 @@ public final class WebPushTransport implements Transport {
     KeyPair ephemeral = P256.generate();
     byte[] body = MessageEncryption.encrypt(payload, s.publicKey(), s.p256dhShared(), s.authShared(), ephemeral, salt);
     String origin = s.origin();
+    String authorization = tokens.authorization(origin);
     Request request = new Request.Builder().url(s.url())
         .header("TTL", Long.toString(ttl(notification.expiresAt()).getSeconds()))
         .header("Urgency", notification.priority() == Priority.HIGH ? "high" : "normal")
         .header("Topic", topic(notification.collapseId()))
         .header("Content-Encoding", "aes128gcm")
-        .header("Authorization", tokens.authorization(origin))
+        .header("Authorization", authorization)
         .post(RequestBody.create(body, OCTETS))
         .build();
     CompletableFuture<SendResult> result = new CompletableFuture<>();
@@ -192,9 +205,9 @@ public final class WebPushTransport implements Transport {
         } catch (IOException e) {
           text = "";
         }
-        SendResult mapped = map(status, text, location, retryAfter, origin);
+        SendResult mapped = map(status, text, location, retryAfter, s);
         if (status == 401 || status == 403) {
-          tokens.refused(origin);
+          tokens.refused(origin, authorization);
         }
         if (mapped instanceof SendResult.Rejected r && !r.tokenDead()) {
           logOnce(origin + ":" + status, r.reason());
@@ -217,8 +230,9 @@ public final class WebPushTransport implements Transport {
   }
 
   /** A push service's answer as a send result. */
-  SendResult map(int status, String body, String location, String retryAfter, String origin) {
-    String detail = detail(body);
+  SendResult map(int status, String body, String location, String retryAfter, WebPushSubscription s) {
+    String origin = s.origin();
+    String detail = detail(body, s);
     if (status >= 200 && status < 300) {
       return SendResult.accepted(location);
     }
@@ -229,8 +243,13 @@ public final class WebPushTransport implements Transport {
     if (status == 413) {
       return SendResult.rejected("push service " + origin + " refused the message as too large (413" + detail + ")", false);
     }
-    if (status == 429 || status >= 500) {
-      return SendResult.retry("push service " + origin + (status == 429 ? " is throttling" : " failed") + " (" + status
+    if (status >= 300 && status < 400) {
+      return SendResult.rejected("push service " + origin + " answered with a redirect (" + status
+          + "), which is not followed: a push service takes the message at the subscription's endpoint", false);
+    }
+    if (status == 408 || status == 429 || status >= 500) {
+      return SendResult.retry("push service " + origin + (status == 429 ? " is throttling" : status == 408
+          ? " timed out" : " failed") + " (" + status
           + detail + ")", SendResult.retryAfterHeader(retryAfter, clock.instant()));
     }
     if (status == 401 || status == 403) {
@@ -241,12 +260,25 @@ public final class WebPushTransport implements Transport {
     return SendResult.rejected("push service " + origin + " refused the message (" + status + detail + ")", false);
   }
 
-  /** A short, single-line part of an error body; anything like a JWT is blanked. */
-  private static String detail(String body) {
+  /**
+   * A short, single-line part of an error body, for the reason: control characters become
+   * spaces, anything like a JWT is blanked, and so is the endpoint's path (a capability), which
+   * some push services repeat in their error pages.
+   */
+  private static String detail(String body, WebPushSubscription s) {
     if (body == null || body.isBlank()) {
       return "";
     }
-    String d = JWT.matcher(body.strip().replaceAll("\\s+", " ")).replaceAll("<token>");
+    String d = body.replaceAll("[\\p{Cntrl}\\s]+", " ").strip();
+    String path = s.url().encodedPath();
+    if (path.length() > 1) {
+      d = d.replace(path, "/…");
+      String last = path.substring(path.lastIndexOf('/') + 1);
+      if (last.length() >= 8) {
+        d = d.replace(last, "…");
+      }
+    }
+    d = JWT.matcher(d).replaceAll("<token>");
     return ": " + (d.length() > 200 ? d.substring(0, 200) + "…" : d);
   }
 
@@ -275,13 +307,17 @@ public final class WebPushTransport implements Transport {
     }
   }
 
-  private boolean allowed(String host) {
+  private boolean allowed(WebPushSubscription s) {
     if (allowed == null) {
       return true;
     }
-    String h = host.toLowerCase(Locale.ROOT);
+    String h = s.host().toLowerCase(Locale.ROOT);
+    int port = s.url().port();
     for (String a : allowed) {
-      if (a.startsWith("*.") ? h.endsWith(a.substring(1)) : h.equals(a)) {
+      int colon = a.lastIndexOf(':');
+      String host = colon < 0 ? a : a.substring(0, colon);
+      int wanted = colon < 0 ? 443 : Integer.parseInt(a.substring(colon + 1));
+      if (port == wanted && (host.startsWith("*.") ? h.endsWith(host.substring(1)) : h.equals(host))) {
         return true;
       }
     }
@@ -290,7 +326,7 @@ public final class WebPushTransport implements Transport {
 
   private String notAllowed(WebPushSubscription s) {
     return "web push subscription's push service " + s.origin() + " is not in this transport's allowedPushServices "
-        + allowed + "; add its host to the list if the browser's push service is to be trusted";
+        + allowed + "; add its host (with its port, when not 443) if the browser's push service is to be trusted";
   }
 
   private void logOnce(String key, String message) {
@@ -335,7 +371,7 @@ public final class WebPushTransport implements Transport {
     private String subject;
     private OkHttpClient client;
     private int maxConcurrentRequests = 256;
-    private List<String> allowed;
+    private List<String> allowed = MAJOR_PUSH_SERVICES;
     private Duration defaultTtl = Duration.ofDays(1);
     private String icon;
     private String badge;
@@ -384,25 +420,23 @@ public final class WebPushTransport implements Transport {
     }
 
     /**
-     * The only push service hosts subscriptions may name: exact host names, or {@code *.domain}
-     * for its subdomains (e.g. {@link #MAJOR_PUSH_SERVICES}). Without it any https host is sent
-     * to; with it, a subscription naming another host is refused at registration, so a forged
-     * subscription cannot make the server post to an address of the attacker's choosing.
+     * The only push services subscriptions may name (default {@link #MAJOR_PUSH_SERVICES}): a host
+     * name (port 443), {@code host:port}, or {@code *.domain} for the subdomains of a domain of at
+     * least two labels. A subscription naming another host or port is refused at registration,
+     * and never posted to, so a forged subscription cannot make the server post to an address of
+     * the forger's choosing (an internal service, a cloud metadata address).
+     *
+     * @throws IllegalArgumentException for an entry that is not one of these, or an empty list
      */
     public Builder allowedPushServices(Collection<String> hosts) {
       Objects.requireNonNull(hosts, "hosts");
       List<String> list = new ArrayList<>();
       for (String h : hosts) {
-        String v = h == null ? null : h.trim().toLowerCase(Locale.ROOT);
-        if (v == null || !HOST.matcher(v).matches()) {
-          throw new IllegalArgumentException("web push allowedPushServices entry '" + h + "' is not a host name or"
-              + " *.domain, e.g. fcm.googleapis.com or *.push.apple.com");
-        }
-        list.add(v);
+        list.add(entry(h));
       }
       if (list.isEmpty()) {
-        throw new IllegalArgumentException("web push allowedPushServices is empty; give at least one host, or do not"
-            + " set it to allow every https push service");
+        throw new IllegalArgumentException("web push allowedPushServices is empty; give at least one host (or call"
+            + " allowAnyPushService())");
       }
       this.allowed = List.copyOf(list);
       return this;
@@ -411,6 +445,30 @@ public final class WebPushTransport implements Transport {
     /** {@link #allowedPushServices(Collection)} from arguments. */
     public Builder allowedPushServices(String... hosts) {
       return allowedPushServices(List.of(Objects.requireNonNull(hosts, "hosts")));
+    }
+
+    /**
+     * Sends to any https push service a subscription names, on any port, instead of the
+     * {@link #allowedPushServices allow-list}. Only for a server whose subscriptions come from a
+     * source it trusts: a forged subscription then makes the server POST wherever it says.
+     */
+    public Builder allowAnyPushService() {
+      this.allowed = null;
+      return this;
+    }
+
+    private static String entry(String h) {
+      String v = h == null ? "" : h.trim().toLowerCase(Locale.ROOT);
+      int colon = v.lastIndexOf(':');
+      String host = colon < 0 ? v : v.substring(0, colon);
+      String port = colon < 0 ? "443" : v.substring(colon + 1);
+      boolean portOk = port.matches("[1-9][0-9]{0,4}") && Integer.parseInt(port) <= 65535;
+      boolean wildcardOk = !host.startsWith("*.") || host.indexOf('.', 2) > 0;
+      if (!HOST.matcher(host).matches() || !portOk || !wildcardOk) {
+        throw new IllegalArgumentException("web push allowedPushServices entry '" + h + "' is not a host name,"
+            + " host:port or *.domain (of two labels or more), e.g. fcm.googleapis.com or *.push.apple.com");
+      }
+      return v;
     }
 
     /** The {@code TTL} of a notification without an expiry of its own (default one day, at most 28 days). */
@@ -468,9 +526,14 @@ public final class WebPushTransport implements Transport {
       dispatcher.setMaxRequests(maxConcurrentRequests);
       dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
       OkHttpClient.Builder http = client != null ? client.newBuilder()
-          : new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(30))
-              .callTimeout(Duration.ofSeconds(60));
-      return new WebPushTransport(this, http.dispatcher(dispatcher).followRedirects(false).build());
+          : new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(30));
+      if (client == null || client.callTimeoutMillis() == 0) {
+        // Within the engine's send timeout (60 s by default): a push service that trickles its
+        // answer ends as a retry here, and its call is not left to post later.
+        http.callTimeout(CALL_TIMEOUT);
+      }
+      return new WebPushTransport(this, http.dispatcher(dispatcher).followRedirects(false).followSslRedirects(false)
+          .build());
     }
   }
 }

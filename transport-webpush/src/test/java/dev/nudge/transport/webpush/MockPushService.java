@@ -51,6 +51,9 @@ final class MockPushService implements AutoCloseable {
   final MockWebServer server = new MockWebServer();
   final List<Push> pushes = new CopyOnWriteArrayList<>();
   final Map<String, AtomicInteger> perPath = new ConcurrentHashMap<>();
+  /** Requests being answered now, and the most at once. */
+  final AtomicInteger answering = new AtomicInteger();
+  final AtomicInteger mostAtOnce = new AtomicInteger();
   volatile Function<Push, MockResponse> answer = p -> created();
 
   MockPushService() throws Exception {
@@ -60,10 +63,15 @@ final class MockPushService implements AutoCloseable {
     server.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        Push p = new Push(request.getPath(), request.getHeaders(), request.getBody().readByteArray());
-        pushes.add(p);
-        perPath.computeIfAbsent(p.path(), k -> new AtomicInteger()).incrementAndGet();
-        return answer.apply(p);
+        mostAtOnce.accumulateAndGet(answering.incrementAndGet(), Math::max);
+        try {
+          Push p = new Push(request.getPath(), request.getHeaders(), request.getBody().readByteArray());
+          pushes.add(p);
+          perPath.computeIfAbsent(p.path(), k -> new AtomicInteger()).incrementAndGet();
+          return answer.apply(p);
+        } finally {
+          answering.decrementAndGet();
+        }
       }
     });
     server.start();
@@ -93,10 +101,13 @@ final class MockPushService implements AutoCloseable {
     return new OkHttpClient.Builder().sslSocketFactory(CLIENT_TLS.sslSocketFactory(), CLIENT_TLS.trustManager()).build();
   }
 
-  /** A transport builder for this service's client, with these keys. */
+  /**
+   * A transport builder for the services' client, with these keys; it may send to any push
+   * service (a test of the allow-list sets its own).
+   */
   static WebPushTransport.Builder transport(VapidKeys keys, Clock clock) {
     return WebPushTransport.builder().vapidKeys(keys).subject("mailto:push@shop.example").httpClient(client())
-        .clock(clock);
+        .allowAnyPushService().clock(clock);
   }
 
   /**

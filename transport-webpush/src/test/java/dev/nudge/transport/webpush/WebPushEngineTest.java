@@ -125,6 +125,11 @@ class WebPushEngineTest {
           .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("devices[0]: web push subscription is not a JSON object");
       assertThat(nudge.removeDevice("u1", Platform.WEB, spaced)).as("removed by either spelling").isTrue();
       nudge.registerDevice(Device.of("u1", Platform.WEB, browser.subscriptionJson()).build());
+      TestBrowser other = TestBrowser.subscribedAt(push.endpoint("u9"));
+      nudge.registerDevice(Device.of("u9", Platform.WEB, other.subscriptionJson().replace(",", ", ")).build());
+      assertThat(nudge.deactivateDevice(Platform.WEB, other.subscriptionJson())).as("deactivated by either spelling")
+          .isTrue();
+      assertThat(nudge.devices("u9")).isEmpty();
 
       push.answer = p -> MockPushService.status(410, "");
       nudge.trackAndWait(Event.named("cart_add").user("u1").property("item_name", "Shoes").build());

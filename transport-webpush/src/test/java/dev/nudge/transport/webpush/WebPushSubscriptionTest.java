@@ -4,6 +4,7 @@ import static dev.nudge.transport.webpush.TestBrowser.B64;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** A browser subscription as a device token: read, checked, and written in one canonical form. */
@@ -64,5 +65,10 @@ class WebPushSubscriptionTest {
             + " (22 base64url characters)");
     assertThatThrownBy(() -> WebPushSubscription.of("https://push.example/x", p256dh, null))
         .hasMessageContaining("keys.auth is missing");
+    for (String endpoint : List.of("fcm.googleapis.com/fcm/send/CAPABILITY", "https:fcm.googleapis.com/fcm/send/CAPABILITY",
+        "ftp://x/CAPABILITY", "http://user:CAPABILITY@push.example/x")) {
+      assertThatThrownBy(() -> WebPushSubscription.of(endpoint, p256dh, auth)).as(endpoint)
+          .hasMessageContaining("is not an https URL").hasMessageNotContaining("CAPABILITY");
+    }
   }
 }

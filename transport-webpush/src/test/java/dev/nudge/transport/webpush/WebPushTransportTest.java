@@ -114,11 +114,13 @@ class WebPushTransportTest {
     RenderedNotification n = cartNotification().build();
     Map<Integer, SendResult> results = new HashMap<>();
     String httpDate = DateTimeFormatter.RFC_1123_DATE_TIME.format(T0.plusSeconds(300).atOffset(ZoneOffset.UTC));
-    for (int status : new int[] {201, 200, 202, 400, 401, 403, 404, 410, 413, 429, 500, 503}) {
+    for (int status : new int[] {201, 200, 202, 301, 400, 401, 403, 404, 408, 410, 413, 429, 500, 503}) {
       push.answer = p -> switch (status) {
         case 429 -> MockPushService.status(429, "slow down").setHeader("Retry-After", "120");
         case 503 -> MockPushService.status(503, "").setHeader("Retry-After", httpDate);
         case 401 -> MockPushService.status(401, "{\"message\":\"Invalid token eyJhbGciOi.eyJhdWQiOi.c2lnbmF0dXJl\"}");
+        case 301 -> MockPushService.status(301, "").setHeader("Location", "https://169.254.169.254/latest");
+        case 413 -> MockPushService.status(413, "x".repeat(5_000_000));
         default -> MockPushService.status(status, status == 400 ? "{\"errno\":111,\"message\":\"Missing TTL header\"}" : "");
       };
       results.put(status, send(d, n));
@@ -136,7 +138,7 @@ class WebPushTransportTest {
     }
     assertThat(results.get(413)).isInstanceOfSatisfying(SendResult.Rejected.class, r -> {
       assertThat(r.tokenDead()).isFalse();
-      assertThat(r.reason()).contains("too large (413)");
+      assertThat(r.reason()).contains("too large (413: xxxx").hasSizeLessThan(400); // of a 5 MB error body
     });
     assertThat(results.get(429)).isInstanceOfSatisfying(SendResult.Retry.class, r -> {
       assertThat(r.retryAfter()).contains(Duration.ofSeconds(120));
@@ -146,6 +148,13 @@ class WebPushTransportTest {
         r -> assertThat(r.retryAfter()).contains(Duration.ofSeconds(300)));
     assertThat(results.get(500)).isInstanceOfSatisfying(SendResult.Retry.class,
         r -> assertThat(r.retryAfter()).isEmpty());
+    assertThat(results.get(408)).isInstanceOfSatisfying(SendResult.Retry.class,
+        r -> assertThat(r.reason()).isEqualTo("push service " + origin + " timed out (408)"));
+    assertThat(results.get(301)).isInstanceOfSatisfying(SendResult.Rejected.class,
+        r -> assertThat(r.reason()).contains("answered with a redirect (301), which is not followed"));
+    // 14 statuses, 15 requests: OkHttp itself repeats a request answered 408 once; the redirect is not followed.
+    assertThat(push.pushes).hasSize(15);
+    assertThat(push.pushes).noneMatch(p -> p.path().contains("latest"));
     assertThat(results.get(400)).isInstanceOfSatisfying(SendResult.Rejected.class, r -> {
       assertThat(r.tokenDead()).isFalse();
       assertThat(r.reason()).isEqualTo("push service " + origin
@@ -193,8 +202,15 @@ class WebPushTransportTest {
       send(a, n);
       push.answer = p -> MockPushService.created();
       send(a, n);
-      assertThat(push.pushes.get(5).header("Authorization")).as("a refused token is not used again")
-          .isNotEqualTo(push.pushes.get(4).header("Authorization"));
+      assertThat(push.pushes.get(5).header("Authorization")).as("a 403 of a young token: kept (it is about the"
+          + " subscription)").isEqualTo(renewed);
+      clock.advance(VapidTokens.RENEW_REFUSED_AFTER);
+      push.answer = p -> MockPushService.status(401, "");
+      send(a, n);
+      push.answer = p -> MockPushService.created();
+      send(a, n);
+      assertThat(push.pushes.get(7).header("Authorization")).as("a refused token an hour old is made anew")
+          .isNotEqualTo(renewed);
     }
   }
 
@@ -214,6 +230,7 @@ class WebPushTransportTest {
     }
     assertThat(results).allSatisfy(f -> assertThat(f.join()).isInstanceOf(SendResult.Accepted.class));
     assertThat(push.pushes).hasSize(1000);
+    assertThat(push.mostAtOnce.get()).as("maxConcurrentRequests").isLessThanOrEqualTo(32);
     assertThat(push.perPath).hasSize(1000).allSatisfy((path, n) -> assertThat(n.get()).isEqualTo(1));
     for (MockPushService.Push p : push.pushes) {
       int i = Integer.parseInt(p.path().substring("/push/s".length()));
@@ -233,38 +250,91 @@ class WebPushTransportTest {
   }
 
   @Test
-  void aPushServiceOffTheAllowListIsRefusedAtRegistrationAndNeverPostedTo() throws Exception {
+  void byDefaultOnlyTheMajorBrowsersPushServicesAreSentTo() throws Exception {
     TestBrowser browser = TestBrowser.subscribedAt(push.endpoint("x"));
-    try (WebPushTransport strict = MockPushService.transport(keys, clock)
-        .allowedPushServices(WebPushTransport.MAJOR_PUSH_SERVICES).build()) {
+    try (WebPushTransport strict = WebPushTransport.builder().vapidKeys(keys).subject("mailto:push@shop.example")
+        .httpClient(MockPushService.client()).clock(clock).build()) {
+      assertThat(strict.toString()).contains("pushServices=[fcm.googleapis.com, *.push.services.mozilla.com,"
+          + " *.push.apple.com, *.notify.windows.com]");
       assertThatThrownBy(() -> strict.registrationToken(browser.subscriptionJson()))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageStartingWith("web push subscription's push service " + push.origin()
               + " is not in this transport's allowedPushServices [fcm.googleapis.com, *.push.services.mozilla.com");
+      for (String forged : List.of("https://169.254.169.254/latest/meta-data/x", "https://127.0.0.1:6443/api",
+          "https://[::1]:9200/_search", "https://metadata.google.internal/computeMetadata/v1",
+          "https://fcm.googleapis.com:8443/fcm/send/x", "https://evil-push.apple.com.example/x")) {
+        assertThatThrownBy(() -> strict.registrationToken(TestBrowser.subscribedAt(forged).subscriptionJson()))
+            .as(forged).hasMessageContaining("is not in this transport's allowedPushServices");
+      }
       SendResult r = strict.send(Device.of("u1", Platform.WEB, browser.subscriptionJson()).build(),
           cartNotification().build()).get(5, TimeUnit.SECONDS);
       assertThat(r).isInstanceOfSatisfying(SendResult.Rejected.class, rej -> assertThat(rej.tokenDead()).isFalse());
       assertThat(strict.registrationToken(TestBrowser.subscribedAt("https://updates.push.services.mozilla.com/wpush/v2/x")
           .subscriptionJson())).startsWith("{\"endpoint\":\"https://updates.push.services.mozilla.com/");
+      assertThat(strict.registrationToken(TestBrowser.subscribedAt("https://Web.Push.Apple.com:443/QGuQ")
+          .subscriptionJson())).as("host in lower case, the default port dropped")
+          .startsWith("{\"endpoint\":\"https://web.push.apple.com/QGuQ\"");
     }
-    try (WebPushTransport local = MockPushService.transport(keys, clock).allowedPushServices("LOCALHOST").build()) {
-      assertThat(local.send(device(browser), cartNotification().build()).get(10, TimeUnit.SECONDS))
-          .isInstanceOf(SendResult.Accepted.class);
-    }
-    assertThatThrownBy(() -> WebPushTransport.builder().allowedPushServices("https://fcm.googleapis.com"))
-        .hasMessageContaining("is not a host name or *.domain");
+    assertThat(push.pushes).isEmpty();
   }
 
   @Test
-  void aStoredTokenThatIsNoSubscriptionIsDeadAndAnUnreachableServiceIsARetry() throws Exception {
-    SendResult garbage = send(Device.of("u1", Platform.WEB, "not-a-subscription").build(), cartNotification().build());
-    assertThat(garbage).isInstanceOfSatisfying(SendResult.Rejected.class, r -> assertThat(r.tokenDead()).isTrue());
+  void anAllowListEntryNamesAHostAndItsPort() throws Exception {
+    TestBrowser browser = TestBrowser.subscribedAt(push.endpoint("x"));
+    try (WebPushTransport hostOnly = MockPushService.transport(keys, clock).allowedPushServices("LOCALHOST").build()) {
+      assertThatThrownBy(() -> hostOnly.registrationToken(browser.subscriptionJson()))
+          .hasMessageContaining("add its host (with its port, when not 443)");
+    }
+    try (WebPushTransport local = MockPushService.transport(keys, clock)
+        .allowedPushServices("localhost:" + push.server.getPort()).build()) {
+      assertThat(local.send(device(browser), cartNotification().build()).get(10, TimeUnit.SECONDS))
+          .isInstanceOf(SendResult.Accepted.class);
+    }
+    for (String bad : List.of("https://fcm.googleapis.com", "*.com", "fcm.googleapis.com:0", "fcm.googleapis.com:99999",
+        "", "a b")) {
+      assertThatThrownBy(() -> WebPushTransport.builder().allowedPushServices(bad)).as(bad)
+          .hasMessageContaining("is not a host name, host:port or *.domain");
+    }
+    assertThatThrownBy(() -> WebPushTransport.builder().allowedPushServices(List.of()))
+        .hasMessageContaining("allowAnyPushService()");
+  }
+
+  @Test
+  void anErrorBodyThatRepeatsTheEndpointsPathDoesNotCarryItIntoTheReason() throws Exception {
+    Device d = device(TestBrowser.subscribedAt(push.endpoint("dJ9abcdefCAPABILITY")));
+    push.answer = p -> MockPushService.status(400, "No such subscription:\n /push/dJ9abcdefCAPABILITY (id"
+        + " dJ9abcdefCAPABILITY)\u0007");
+    SendResult r = send(d, cartNotification().build());
+    assertThat(r).isInstanceOfSatisfying(SendResult.Rejected.class, rej -> assertThat(rej.reason())
+        .isEqualTo("push service " + push.origin() + " refused the message (400: No such subscription: /… (id …))"));
+  }
+
+  @Test
+  void theTtlIsTheTimeLeftWithinZeroTo28Days() throws Exception {
+    Device d = device(TestBrowser.subscribedAt(push.endpoint("ttl")));
+    send(d, cartNotification().expiresAt(T0.minusSeconds(5)).build());
+    send(d, cartNotification().expiresAt(T0.plus(Duration.ofDays(40))).build());
+    send(d, cartNotification().expiresAt(T0.plusMillis(90_500)).build());
+    assertThat(push.pushes).extracting(p -> p.header("TTL")).containsExactly("0", "2419200", "90");
+  }
+
+  @Test
+  void aStoredBrokenSubscriptionIsDeadAnotherPlatformsTokenIsKeptAndAnUnreachableServiceIsARetry() throws Exception {
+    SendResult broken = send(Device.of("u1", Platform.WEB, "{\"endpoint\":\"http://push.example/x\"}").build(),
+        cartNotification().build());
+    assertThat(broken).isInstanceOfSatisfying(SendResult.Rejected.class, r -> assertThat(r.tokenDead()).isTrue());
+    SendResult fcmToken = send(Device.of("u1", Platform.WEB, "dJ9abc:APA91bHun4MxP5egoKMwt2KZFBaFUH").build(),
+        cartNotification().build());
+    assertThat(fcmToken).isInstanceOfSatisfying(SendResult.Rejected.class, r -> {
+      assertThat(r.tokenDead()).as("kept: it may be sent with FcmTransport.forWeb()").isFalse();
+      assertThat(r.reason()).contains("FcmTransport.builder().forWeb()").doesNotContain("APA91b");
+    });
 
     Device d = device(TestBrowser.subscribedAt(push.endpoint("gone")));
     push.server.shutdown();
     assertThat(send(d, cartNotification().build())).isInstanceOfSatisfying(SendResult.Retry.class,
-        r -> assertThat(r.reason()).startsWith("push service " + push.origin() + " request failed: ")
-            .doesNotContain("/push/gone"));
+        r -> assertThat(r.reason()).startsWith("push service " + push.origin() + " request failed: "));
+    assertThat(push.pushes).isEmpty();
   }
 
   @Test
@@ -279,6 +349,6 @@ class WebPushTransportTest {
     assertThatThrownBy(() -> WebPushTransport.builder().defaultTimeToLive(Duration.ofDays(29)))
         .hasMessageContaining("give 0 to 28 days");
     assertThat(transport.toString()).isEqualTo("WebPushTransport{vapidPublicKey=" + keys.publicKey().substring(0, 12)
-        + "…, subject=mailto:push@shop.example, maxConcurrentRequests=256}");
+        + "…, subject=mailto:push@shop.example, maxConcurrentRequests=256, pushServices=any}");
   }
 }
