@@ -65,6 +65,14 @@ class InterruptedDeliveryTest {
     return nudge;
   }
 
+  /** Back to the start, for a test that runs its case more than once. */
+  private void startOver() {
+    outcomes.clear();
+    ios.clear();
+    android.clear();
+    clock.set(START);
+  }
+
   /** Step 0 comes due; the phone accepts and the tablet asks to be tried again later. */
   private void firstTry(Nudge nudge, boolean phoneAccepts) {
     if (!phoneAccepts) {
@@ -144,10 +152,7 @@ class InterruptedDeliveryTest {
     for (Consumer<Nudge> end : List.<Consumer<Nudge>>of(
         n -> assertThat(n.cancel("u1", "cart", "c1")).isEqualTo(1),
         n -> assertThat(n.forgetUser("u1")).isEqualTo(1))) {
-      outcomes.clear();
-      ios.clear();
-      android.clear();
-      clock.set(START);
+      startOver();
       try (Nudge nudge = engine(cart().build())) {
         nudge.trackAndWait(cartAdd("c1"));
         firstTry(nudge, true);
@@ -220,10 +225,7 @@ class InterruptedDeliveryTest {
   @Test
   void anOptOutBetweenTwoTriesStopsTheTries() {
     for (boolean phoneAccepts : new boolean[] {true, false}) {
-      outcomes.clear();
-      ios.clear();
-      android.clear();
-      clock.set(START);
+      startOver();
       try (Nudge nudge = engine(cart().build())) {
         nudge.trackAndWait(cartAdd("c1"));
         firstTry(nudge, phoneAccepts);
