@@ -27,24 +27,24 @@ public sealed interface SendResult permits SendResult.Accepted, SendResult.Rejec
   }
 
   /**
-   * An HTTP {@code Retry-After} header (RFC 9110: seconds, or an HTTP date) as a wait from
-   * {@code now}, for {@link #retry}; {@code null} when absent or unreadable, zero for a past date.
+   * An HTTP {@code Retry-After} header as a wait from {@code now}, for {@link #retry}: seconds, or
+   * an HTTP date in any of the three forms RFC 9110 has recipients accept (IMF-fixdate, RFC 850,
+   * asctime); {@code null} when absent or unreadable, zero for a past date. For transports.
    */
   static Duration retryAfterHeader(String header, Instant now) {
     if (header == null || header.isBlank()) {
       return null;
     }
     String v = header.trim();
-    try {
-      if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
-        return v.length() > 12 ? null : Duration.ofSeconds(Long.parseLong(v));
-      }
-      Instant at = java.time.ZonedDateTime.parse(v, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-      Duration d = Duration.between(now, at);
-      return d.isNegative() ? Duration.ZERO : d;
-    } catch (NumberFormatException | java.time.format.DateTimeParseException e) {
+    if (v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      return v.length() > 12 ? null : Duration.ofSeconds(Long.parseLong(v));
+    }
+    Instant at = dev.nudge.internal.HttpDates.parse(v);
+    if (at == null) {
       return null;
     }
+    Duration d = Duration.between(now, at);
+    return d.isNegative() ? Duration.ZERO : d;
   }
 
   /**
