@@ -395,7 +395,12 @@ public final class FcmTransport implements Transport {
       dispatcher.setMaxRequestsPerHost(maxConcurrentRequests);
       OkHttpClient.Builder http = client != null ? client.newBuilder()
           : new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(10)).readTimeout(Duration.ofSeconds(30))
-              .callTimeout(Duration.ofSeconds(60)).socketFactory(new NoDelaySockets());
+              .socketFactory(new NoDelaySockets());
+      if (client == null || client.callTimeoutMillis() == 0) {
+        // Within the engine's send timeout (60 s by default): a slow answer ends as a retry here,
+        // and its call is not left to post later.
+        http.callTimeout(Duration.ofSeconds(30));
+      }
       OkHttpClient derived = http.dispatcher(dispatcher).build();
       HttpUrl sendUrl = endpoint.newBuilder().addPathSegments("v1/projects/" + project + "/messages:send").build();
       AccessTokens tokens = account != null
