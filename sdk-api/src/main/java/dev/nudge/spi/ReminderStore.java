@@ -52,6 +52,18 @@ public interface ReminderStore extends AutoCloseable {
   <T> CompletableFuture<T> atomically(String userId, Function<UserState, T> work);
 
   /**
+   * Runs {@code work} on {@code userId}'s state to read it: what the engine lists or exports
+   * for the host. The work must not change the state; a store may refuse work that does (its
+   * future then fails with an {@link IllegalStateException}). Unlike {@link #atomically}, a store
+   * may serve it without taking or creating anything for the user, so reading a user who was
+   * forgotten, or never seen, leaves no trace of them. The default runs it as
+   * {@link #atomically}.
+   */
+  default <T> CompletableFuture<T> read(String userId, Function<UserState, T> work) {
+    return atomically(userId, work);
+  }
+
+  /**
    * Claims up to {@code max} pending reminders of the campaigns {@code campaignIds} whose
    * {@code fireAt} is strictly before {@code before}, in {@link Reminder#DUE_ORDER}, for {@code owner} until {@code lease} has passed. A claim whose lease ran out is
    * claimable again. Reminders of other campaigns are left alone: the engine claims only what it

@@ -386,7 +386,7 @@ public final class Nudge implements AutoCloseable {
   public Map<String, Boolean> consent(String userId) {
     checkOpen();
     Checks.name("userId", userId);
-    return join(store.atomically(userId, state -> java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(state.consent()))));
+    return join(store.read(userId, state -> java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(state.consent()))));
   }
 
   private void setConsent(String userId, String category, boolean allowed) {
@@ -466,7 +466,7 @@ public final class Nudge implements AutoCloseable {
       o.put("zone", d.zone().map(Object::toString).orElse(null));
       deviceList.add(o);
     }
-    join(store.atomically(userId, state -> {
+    join(store.read(userId, state -> {
       doc.put("consent", new java.util.TreeMap<>(state.consent()));
       doc.put("devices", deviceList);
       List<Object> reminders = new ArrayList<>();
@@ -504,7 +504,7 @@ public final class Nudge implements AutoCloseable {
   /**
    * The reminders Nudge keeps for a user and has not resolved yet, in the order they come due:
    * pending ones, held ones (their campaign is not defined on this engine) and ones an instance
-   * is sending right now. Reads the store (one unit of work for the user).
+   * is sending right now. Reads the store ({@link ReminderStore#read}: nothing is written).
    *
    * @throws IllegalArgumentException when {@code userId} is null or blank
    */
@@ -512,7 +512,7 @@ public final class Nudge implements AutoCloseable {
     checkOpen();
     Checks.name("userId", userId);
     Instant now = clock.instant();
-    return join(store.atomically(userId, state -> {
+    return join(store.read(userId, state -> {
       List<PendingReminder> out = new ArrayList<>();
       for (dev.nudge.spi.Reminder r : state.reminders()) {
         out.add(pendingReminder(state, r, now));

@@ -64,13 +64,16 @@ final class GroupCommit implements AutoCloseable {
   private static final class Unit<T> {
     final String userId;
     final Function<UserState, T> work;
+    /** A read ({@link JdbcStore#read}): it neither creates the user's lock row nor may it change anything. */
+    final boolean readOnly;
     final CompletableFuture<T> future = new CompletableFuture<>();
     Object result;
     Throwable failure;
 
-    Unit(String userId, Function<UserState, T> work) {
+    Unit(String userId, Function<UserState, T> work, boolean readOnly) {
       this.userId = userId;
       this.work = work;
+      this.readOnly = readOnly;
     }
 
     void run(UserState state) {
@@ -130,8 +133,8 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  <T> CompletableFuture<T> submit(String userId, Function<UserState, T> work) {
-    Unit<T> unit = new Unit<>(userId, work);
+  <T> CompletableFuture<T> submit(String userId, Function<UserState, T> work, boolean readOnly) {
+    Unit<T> unit = new Unit<>(userId, work, readOnly);
     ReentrantReadWriteLock.ReadLock lock = closing.readLock();
     lock.lock();
     try {
@@ -273,8 +276,12 @@ final class GroupCommit implements AutoCloseable {
 
   private void apply(List<Unit<?>> units, Lane lane) throws SQLException {
     TreeMap<String, UserRecords.Builder> loading = new TreeMap<>();
+    java.util.Set<String> writers = new java.util.TreeSet<>();
     for (Unit<?> u : units) {
       loading.computeIfAbsent(u.userId, UserRecords::builder);
+      if (!u.readOnly) {
+        writers.add(u.userId);
+      }
     }
     List<String> userIds = new ArrayList<>(loading.keySet());
     Connection c = connection(lane);
@@ -287,13 +294,13 @@ final class GroupCommit implements AutoCloseable {
         c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
       }
       try {
-        lockUsers(c, userIds, loading);
+        lockUsers(c, userIds, writers, loading);
         load(c, userIds, loading);
         Map<String, UserRecords> loaded = new TreeMap<>();
         loading.forEach((user, b) -> loaded.put(user, b.build()));
         long now = EpochMicros.of(clock.instant());
         EventIds events = new EventIds();
-        List<UserChanges> changes = runUnits(c, units, loaded, events, now - retention.toNanos() / 1_000);
+        List<UserChanges> changes = runUnits(c, units, loaded, events, now - retention.toNanos() / 1_000, writers);
         Counts counts = new Counts();
         for (UserChanges ch : changes) {
           for (Counter k : ch.counts()) {
@@ -372,16 +379,23 @@ final class GroupCommit implements AutoCloseable {
     }
   }
 
-  /** Locks the users' rows (their units are serialized across instances) and reads their consent. */
-  private void lockUsers(Connection c, List<String> userIds, Map<String, UserRecords.Builder> slices)
-      throws SQLException {
+  /**
+   * Locks the users' rows (their units are serialized across instances) and reads their consent.
+   * A user whose units only read gets no row made for them: reading a forgotten or unknown user
+   * leaves no trace (their existing row, if any, is locked all the same).
+   */
+  private void lockUsers(Connection c, List<String> userIds, java.util.Set<String> writers,
+      Map<String, UserRecords.Builder> slices) throws SQLException {
     String select = "SELECT user_id, consent_json FROM " + t.users + " WHERE " + dialect.anyOf("user_id", userIds.size());
     if (dialect == Dialect.H2) {
       // Embedded H2 has one process: the lanes already serialize each user's units.
     } else {
-      try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, userIds.size()))) {
-        dialect.bind(c, ps, 1, userIds);
-        ps.executeUpdate();
+      if (!writers.isEmpty()) {
+        List<String> create = new ArrayList<>(writers);
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, create.size()))) {
+          dialect.bind(c, ps, 1, create);
+          ps.executeUpdate();
+        }
       }
       select += " ORDER BY user_id FOR UPDATE";
     }
@@ -463,7 +477,7 @@ final class GroupCommit implements AutoCloseable {
 
   /** Runs the units on their users' states until no event id turns out known; returns what they changed. */
   private List<UserChanges> runUnits(Connection c, List<Unit<?>> units, Map<String, UserRecords> loaded,
-      EventIds events, long retainedSince) throws SQLException {
+      EventIds events, long retainedSince, java.util.Set<String> writers) throws SQLException {
     while (true) {
       events.startPass();
       Map<String, UserState> states = new TreeMap<>();
@@ -477,11 +491,27 @@ final class GroupCommit implements AutoCloseable {
       List<UserChanges> out = new ArrayList<>(states.size());
       for (UserState state : states.values()) {
         UserChanges ch = state.changes();
-        if (!ch.isEmpty()) {
-          out.add(ch);
+        if (ch.isEmpty()) {
+          continue;
         }
+        if (!writers.contains(ch.userId())) {
+          refuseChangingReads(units, ch.userId());
+          continue;
+        }
+        out.add(ch);
       }
       return out;
+    }
+  }
+
+  /** Fails the reads of a user that changed the state: they are not written. */
+  private static void refuseChangingReads(List<Unit<?>> units, String userId) {
+    for (Unit<?> u : units) {
+      if (u.userId.equals(userId) && u.failure == null) {
+        u.result = null;
+        u.failure = new IllegalStateException("a read of user " + userId + "'s state changed it; reads"
+            + " (ReminderStore.read) must not change the state: use atomically for changes");
+      }
     }
   }
 

@@ -191,7 +191,20 @@ public final class JdbcStore implements NudgeStore {
   public <T> CompletableFuture<T> atomically(String userId, Function<UserState, T> work) {
     Objects.requireNonNull(userId, "userId");
     Objects.requireNonNull(work, "work");
-    return commits.submit(userId, work);
+    return commits.submit(userId, work, false);
+  }
+
+  /**
+   * Runs a read in the user's lane, in the same transactions as the writes; it creates no row
+   * for a user that has none, so reading a forgotten or unknown user leaves no trace of them. A
+   * read that changes the state fails with an {@link IllegalStateException}, and nothing of it is
+   * written.
+   */
+  @Override
+  public <T> CompletableFuture<T> read(String userId, Function<UserState, T> work) {
+    Objects.requireNonNull(userId, "userId");
+    Objects.requireNonNull(work, "work");
+    return commits.submit(userId, work, true);
   }
 
   @Override

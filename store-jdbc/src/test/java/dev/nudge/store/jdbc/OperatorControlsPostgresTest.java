@@ -124,6 +124,11 @@ class OperatorControlsPostgresTest {
 
     assertThat(rowsMentioning("sara-7f3")).as("every table of the schema, every column").isEmpty();
     assertThat(rowsMentioning("omid-2c9")).hasSizeGreaterThan(4);
+    // A support tool reading the forgotten user afterwards, on either instance, leaves no trace.
+    assertThat(b.pending("sara-7f3")).isEmpty();
+    assertThat(a.consent("sara-7f3")).isEmpty();
+    assertThat(b.exportUser("sara-7f3")).doesNotContain("c-sara-7f3");
+    assertThat(rowsMentioning("sara-7f3")).as("after reads of the forgotten user").isEmpty();
     ios.clear();
     clock.advance(ofHours(3));
     b.runDue().join();

@@ -166,6 +166,29 @@ public abstract class ReminderStoreTck {
   }
 
   @Test
+  void aReadSeesWhatUnitsStoredBeforeIt() {
+    Reminder r = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
+    CompletableFuture<Object> saved = store.atomically("u1", state -> {
+      state.save(r);
+      state.setConsent("marketing", false);
+      return null;
+    });
+    CompletableFuture<List<Object>> read = store.read("u1", state -> List.of(state.reminders(), state.consent()));
+    join(saved);
+    assertThat(join(read)).as("a read after a write of the same user sees it")
+        .containsExactly(List.of(r), Map.of("marketing", false));
+    int nobody = join(store.read("nobody", state -> state.reminders().size() + state.consent().size()));
+    assertThat(nobody).isZero();
+    // A store may refuse a read that changes the state, or apply it; it never applies it in part.
+    CompletableFuture<Object> changing = store.read("u1", state -> {
+      state.delete("r1");
+      return null;
+    });
+    boolean refused = changing.handle((v, e) -> e != null).join();
+    assertThat(this.<Optional<Reminder>>run("u1", state -> state.reminder("r1")).isPresent()).isEqualTo(refused);
+  }
+
+  @Test
   void aUnitThatThrowsIsRolledBackAndFailsOnlyItsOwnCall() {
     Reminder kept = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
     run("u1", state -> {
