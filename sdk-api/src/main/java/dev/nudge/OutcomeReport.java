@@ -16,7 +16,9 @@ import java.time.Instant;
  * @param dueAt the reminder's due time before any quiet-hour deferral
  * @param devices how many devices it was sent to; 0 unless {@code SENT}
  * @param title the rendered title for the user's first device, {@code null} unless {@code SENT}
- * @param body the rendered body for the user's first device, {@code null} unless {@code SENT}
+ *     (and for a send a stop, cancel or restart ended between two delivery tries, whose rendering
+ *     is not kept)
+ * @param body the rendered body for the user's first device, {@code null} when {@code title} is
  */
 public record OutcomeReport(Instant at, String campaignId, int step, String userId, String key,
     Outcome outcome, OutcomeReason reason, Instant dueAt, int devices, String title, String body) {}

@@ -57,7 +57,7 @@ public interface ReminderStore extends AutoCloseable {
    * future then fails with an {@link IllegalStateException}). Unlike {@link #atomically}, a store
    * may serve it without taking or creating anything for the user, so reading a user who was
    * forgotten, or never seen, leaves no trace of them. The default runs it as
-   * {@link #atomically}.
+   * {@link #atomically}; a wrapper of another store should forward this call.
    */
   default <T> CompletableFuture<T> read(String userId, Function<UserState, T> work) {
     return atomically(userId, work);

@@ -160,7 +160,8 @@ final class Ingest {
    * Ends a reminder that is stopped, cancelled, forgotten or replaced before its sequence is
    * over. Between two delivery tries it may already have reached a device: then it ends
    * {@code SENT} (the tries still to do are dropped, and no next step follows); otherwise it
-   * ends {@code CANCELLED} and a send it had started, delivered to no device, is forgotten.
+   * ends {@code CANCELLED} and a send it had started, delivered to no device, is forgotten
+   * (unless a try may be in flight: a claimed reminder keeps its send).
    */
   private static void end(UserState state, Effects fx, Reminder r) {
     state.delete(r.id());
@@ -169,7 +170,9 @@ final class Ingest {
       fx.sent.add(r);
       return;
     }
-    if (r.attempt() > 0) {
+    if (r.attempt() > 0 && state.claim(r.id()).isEmpty()) {
+      // Between two tries and reaching no device: no send. One claimed (a try in flight, or an
+      // instance that died during one) may have reached a device: its send is kept.
       state.forgetSend(r.id());
     }
     state.count(r.campaignId(), r.step(), Counter.CANCELLED, 1);

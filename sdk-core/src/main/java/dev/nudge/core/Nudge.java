@@ -31,6 +31,7 @@ import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -245,7 +246,8 @@ public final class Nudge implements AutoCloseable {
    * <p>Blocks until the store has applied the cancellations, a batch of users at a time; claims
    * whose lease ran out (their instance died) are cancelled too.
    *
-   * @return how many pending reminders were cancelled
+   * @return how many pending reminders were ended (cancelled, or {@code SENT} for one a device
+   *     already accepted between two delivery tries)
    * @throws IllegalArgumentException when no campaign has this id and the store holds none of its
    *     reminders
    */
@@ -626,7 +628,7 @@ public final class Nudge implements AutoCloseable {
   private String storedToken(Platform platform, String token) {
     try {
       return registrationToken(platform, token);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | IllegalStateException e) {
       return token;
     }
   }
@@ -682,7 +684,8 @@ public final class Nudge implements AutoCloseable {
   public boolean removeDevice(String userId, Platform platform, String token) {
     checkOpen();
     String stored = storedToken(platform, token);
-    return devices.remove(userId, platform, stored) || !stored.equals(token) && devices.remove(userId, platform, token);
+    boolean removed = devices.remove(userId, platform, stored);
+    return Objects.equals(stored, token) ? removed : devices.remove(userId, platform, token) | removed;
   }
 
   /**
@@ -694,8 +697,8 @@ public final class Nudge implements AutoCloseable {
   public boolean deactivateDevice(Platform platform, String token) {
     checkOpen();
     String stored = storedToken(platform, token);
-    return devices.deactivate(platform, stored).isPresent()
-        || !stored.equals(token) && devices.deactivate(platform, token).isPresent();
+    boolean deactivated = devices.deactivate(platform, stored).isPresent();
+    return Objects.equals(stored, token) ? deactivated : devices.deactivate(platform, token).isPresent() | deactivated;
   }
 
   /** A user's active devices, in first-registration order. */

@@ -48,7 +48,11 @@ final class Resolver {
    *     (it is due at the deadline and resolved a moment after)
    */
   record Settings(String owner, Duration lateness, Duration maxRetryWindow, FrequencyCap globalCap,
-      Set<String> requiredCategories) {}
+      Set<String> requiredCategories) {
+    Settings {
+      requiredCategories = Set.copyOf(requiredCategories);
+    }
+  }
 
   private final Clock clock;
   private final ReminderStore store;

@@ -60,6 +60,18 @@ final class GroupCommit implements AutoCloseable {
    */
   private static final System.Logger LOG = System.getLogger(JdbcStore.class.getName());
 
+  /** The ledger of a read's copy of a state: a read records no event id. */
+  private static final UserState.EventLedger NO_EVENTS = new UserState.EventLedger() {
+    @Override
+    public boolean record(String eventId, String userId, java.time.Instant at) {
+      throw new IllegalStateException("a read of user " + userId + "'s state recorded event id " + eventId
+          + "; reads (ReminderStore.read) must not change the state: use atomically for changes");
+    }
+
+    @Override
+    public void forget(String eventId) {}
+  };
+
   /** One call of {@code atomically}, waiting in a lane. */
   private static final class Unit<T> {
     final String userId;
@@ -78,7 +90,18 @@ final class GroupCommit implements AutoCloseable {
 
     void run(UserState state) {
       try {
-        result = state.apply(work);
+        if (readOnly) {
+          // On a copy: the user's state is never touched, whatever the work does.
+          UserState copy = UserState.load(state.records(), NO_EVENTS);
+          Object value = copy.apply(work);
+          if (!copy.changes().isEmpty()) {
+            throw new IllegalStateException("a read of user " + userId + "'s state changed it; reads"
+                + " (ReminderStore.read) must not change the state: use atomically for changes");
+          }
+          result = value;
+        } else {
+          result = state.apply(work);
+        }
         failure = null;
       } catch (RuntimeException | Error e) {
         result = null;
@@ -300,7 +323,7 @@ final class GroupCommit implements AutoCloseable {
         loading.forEach((user, b) -> loaded.put(user, b.build()));
         long now = EpochMicros.of(clock.instant());
         EventIds events = new EventIds();
-        List<UserChanges> changes = runUnits(c, units, loaded, events, now - retention.toNanos() / 1_000, writers);
+        List<UserChanges> changes = runUnits(c, units, loaded, events, now - retention.toNanos() / 1_000);
         Counts counts = new Counts();
         for (UserChanges ch : changes) {
           for (Counter k : ch.counts()) {
@@ -383,26 +406,56 @@ final class GroupCommit implements AutoCloseable {
    * Locks the users' rows (their units are serialized across instances) and reads their consent.
    * A user whose units only read gets no row made for them: reading a forgotten or unknown user
    * leaves no trace (their existing row, if any, is locked all the same).
+   *
+   * <p>Existing rows are always locked in user id order, by one statement, so that two instances
+   * cannot each hold a row the other waits for: when every user of the batch writes, the insert
+   * of the missing rows locks them all (MySQL's upsert locks existing rows too); when some only
+   * read, the sorted {@code SELECT ... FOR UPDATE} comes first and the writers' missing rows are
+   * made after it.
    */
   private void lockUsers(Connection c, List<String> userIds, java.util.Set<String> writers,
       Map<String, UserRecords.Builder> slices) throws SQLException {
-    String select = "SELECT user_id, consent_json FROM " + t.users + " WHERE " + dialect.anyOf("user_id", userIds.size());
     if (dialect == Dialect.H2) {
       // Embedded H2 has one process: the lanes already serialize each user's units.
-    } else {
-      if (!writers.isEmpty()) {
-        List<String> create = new ArrayList<>(writers);
-        try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, create.size()))) {
-          dialect.bind(c, ps, 1, create);
-          ps.executeUpdate();
-        }
-      }
-      select += " ORDER BY user_id FOR UPDATE";
+      readConsent(c, userIds, slices, false);
+      return;
     }
+    if (writers.size() == userIds.size()) {
+      insertMissing(c, userIds);
+      readConsent(c, userIds, slices, true);
+      return;
+    }
+    java.util.Set<String> found = readConsent(c, userIds, slices, true);
+    List<String> missing = new ArrayList<>();
+    for (String w : writers) {
+      if (!found.contains(w)) {
+        missing.add(w);
+      }
+    }
+    if (!missing.isEmpty()) {
+      insertMissing(c, missing);
+      readConsent(c, missing, slices, true); // another instance may have made one meanwhile
+    }
+  }
+
+  private void insertMissing(Connection c, List<String> userIds) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(dialect.insertMissingUsers(t.users, userIds.size()))) {
+      dialect.bind(c, ps, 1, userIds);
+      ps.executeUpdate();
+    }
+  }
+
+  /** Reads (and, with {@code lock}, locks in user id order) the users' rows; returns the users found. */
+  private java.util.Set<String> readConsent(Connection c, List<String> userIds,
+      Map<String, UserRecords.Builder> slices, boolean lock) throws SQLException {
+    String select = "SELECT user_id, consent_json FROM " + t.users + " WHERE " + dialect.anyOf("user_id", userIds.size())
+        + (lock ? " ORDER BY user_id FOR UPDATE" : "");
+    java.util.Set<String> found = new java.util.HashSet<>();
     try (PreparedStatement ps = c.prepareStatement(select)) {
       dialect.bind(c, ps, 1, userIds);
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
+          found.add(rs.getString(1));
           String consent = rs.getString(2);
           if (consent != null) {
             UserRecords.Builder slice = slices.get(rs.getString(1));
@@ -411,6 +464,7 @@ final class GroupCommit implements AutoCloseable {
         }
       }
     }
+    return found;
   }
 
   private void load(Connection c, List<String> userIds, Map<String, UserRecords.Builder> slices) throws SQLException {
@@ -477,7 +531,7 @@ final class GroupCommit implements AutoCloseable {
 
   /** Runs the units on their users' states until no event id turns out known; returns what they changed. */
   private List<UserChanges> runUnits(Connection c, List<Unit<?>> units, Map<String, UserRecords> loaded,
-      EventIds events, long retainedSince, java.util.Set<String> writers) throws SQLException {
+      EventIds events, long retainedSince) throws SQLException {
     while (true) {
       events.startPass();
       Map<String, UserState> states = new TreeMap<>();
@@ -491,27 +545,11 @@ final class GroupCommit implements AutoCloseable {
       List<UserChanges> out = new ArrayList<>(states.size());
       for (UserState state : states.values()) {
         UserChanges ch = state.changes();
-        if (ch.isEmpty()) {
-          continue;
+        if (!ch.isEmpty()) {
+          out.add(ch);
         }
-        if (!writers.contains(ch.userId())) {
-          refuseChangingReads(units, ch.userId());
-          continue;
-        }
-        out.add(ch);
       }
       return out;
-    }
-  }
-
-  /** Fails the reads of a user that changed the state: they are not written. */
-  private static void refuseChangingReads(List<Unit<?>> units, String userId) {
-    for (Unit<?> u : units) {
-      if (u.userId.equals(userId) && u.failure == null) {
-        u.result = null;
-        u.failure = new IllegalStateException("a read of user " + userId + "'s state changed it; reads"
-            + " (ReminderStore.read) must not change the state: use atomically for changes");
-      }
     }
   }
 

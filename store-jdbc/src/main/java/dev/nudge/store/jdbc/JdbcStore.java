@@ -195,10 +195,12 @@ public final class JdbcStore implements NudgeStore {
   }
 
   /**
-   * Runs a read in the user's lane, in the same transactions as the writes; it creates no row
-   * for a user that has none, so reading a forgotten or unknown user leaves no trace of them. A
-   * read that changes the state fails with an {@link IllegalStateException}, and nothing of it is
-   * written.
+   * Runs a read in the user's lane, in the same transactions as the writes, on a copy of the
+   * user's state; it creates no row for a user that has none, so reading a forgotten or unknown
+   * user leaves no trace of them. A read that changes the state (or records an event id) fails
+   * with an {@link IllegalStateException}, alone, and nothing of it is written. A user who has a
+   * row is read under its lock; a read of one who has none is not serialized with another
+   * instance's first unit for them, and may see part of it.
    */
   @Override
   public <T> CompletableFuture<T> read(String userId, Function<UserState, T> work) {

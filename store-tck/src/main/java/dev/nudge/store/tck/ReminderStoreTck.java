@@ -189,6 +189,37 @@ public abstract class ReminderStoreTck {
   }
 
   @Test
+  void aChangingReadAmongWritesOfItsUserIsAppliedWholeOrNotAtAllAndAlone() {
+    Reminder r1 = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
+    Reminder r2 = reminder("r2", "welcome", "u1", "", T0.plusSeconds(90));
+    CompletableFuture<Object> first = store.atomically("u1", state -> {
+      state.save(r1);
+      return null;
+    });
+    CompletableFuture<Object> changing = store.read("u1", state -> {
+      state.delete("r1");
+      state.setConsent("marketing", false);
+      state.recordEvent("ev-read", T0);
+      return null;
+    });
+    CompletableFuture<Integer> plain = store.read("u1", state -> state.reminders().size());
+    CompletableFuture<Object> second = store.atomically("u1", state -> {
+      state.save(r2);
+      return null;
+    });
+    join(first);
+    join(second);
+    boolean refused = changing.handle((v, e) -> e != null).join();
+    assertThat(join(plain)).as("a plain read is never refused for another read's sake").isEqualTo(refused ? 1 : 0);
+    assertThat(this.<List<Reminder>>run("u1", UserState::reminders)).as("the writes around it stand")
+        .containsExactlyElementsOf(refused ? List.of(r1, r2) : List.of(r2));
+    assertThat(this.<Map<String, Boolean>>run("u1", UserState::consent))
+        .isEqualTo(refused ? Map.of() : Map.of("marketing", false));
+    assertThat(this.<Boolean>run("u1", state -> state.recordEvent("ev-read", T0))).as("the read's event id")
+        .isEqualTo(refused);
+  }
+
+  @Test
   void aUnitThatThrowsIsRolledBackAndFailsOnlyItsOwnCall() {
     Reminder kept = reminder("r1", "cart", "u1", "c1", T0.plusSeconds(60));
     run("u1", state -> {
