@@ -110,7 +110,7 @@ public final class VapidKeys {
       }
     }
     if (pkcs8 == null) {
-      throw new IllegalArgumentException("VAPID key PEM has no '-----BEGIN PRIVATE KEY-----' block; give a PKCS#8"
+      throw new IllegalArgumentException("VAPID key PEM has no PKCS#8 private key block; give a PKCS#8"
           + " P-256 key, e.g. from: java -cp nudge-transport-webpush.jar dev.nudge.transport.webpush.VapidKeys vapid.pem");
     }
     PrivateKey priv;

@@ -67,7 +67,7 @@ class VapidKeysTest {
         .hasMessageContaining("has no public key").hasMessageContaining("openssl ec -pubout");
     assertThatThrownBy(() -> VapidKeys.fromPem("-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----"))
         .hasMessageContaining("openssl pkcs8 -topk8 -nocrypt");
-    assertThatThrownBy(() -> VapidKeys.fromPem("hello")).hasMessageContaining("no '-----BEGIN PRIVATE KEY-----' block");
+    assertThatThrownBy(() -> VapidKeys.fromPem("hello")).hasMessageContaining("has no PKCS#8 private key block");
     String otherPublic = VapidKeys.generate().toPem();
     String mixed = privateOnly + otherPublic.substring(otherPublic.indexOf("-----BEGIN PUBLIC KEY-----"));
     String privateBase64 = privateOnly.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "").substring(0, 40);
