@@ -10,10 +10,10 @@ import dev.nudge.Event;
 import dev.nudge.Message;
 import dev.nudge.Platform;
 import dev.nudge.core.Nudge;
-import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
 import dev.nudge.spi.Transport;
 import dev.nudge.store.memory.InMemoryStore;
+import dev.nudge.testing.HeldAnswersTransport;
 import dev.nudge.testing.RecordingTransport;
 import dev.nudge.testing.TestClock;
 import io.micrometer.core.instrument.Meter;
@@ -25,9 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
@@ -148,26 +146,9 @@ class NudgeMetricsTest {
     assertThat(outcomes("FAILED", "NONE")).isEqualTo(1);
   }
 
-  /** A transport whose answers the test gives, when it wants. */
-  private static final class AnswerLaterTransport implements Transport {
-    final BlockingQueue<CompletableFuture<SendResult>> waiting = new LinkedBlockingQueue<>();
-
-    @Override
-    public Platform platform() {
-      return Platform.ANDROID;
-    }
-
-    @Override
-    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-      CompletableFuture<SendResult> answer = new CompletableFuture<>();
-      waiting.add(answer);
-      return answer;
-    }
-  }
-
   @Test
   void theLatencyTimerShowsHowLongEachPlatformTookToAnswer() throws Exception {
-    AnswerLaterTransport fcm = new AnswerLaterTransport();
+    HeldAnswersTransport fcm = new HeldAnswersTransport(Platform.ANDROID);
     Nudge nudge = engine(NudgeMetrics.of(registry), ios, fcm);
     nudge.define(CART);
     nudge.registerDevice(Device.of("u1", Platform.IOS, "token-u1").build());
@@ -176,7 +157,7 @@ class NudgeMetricsTest {
     clock.advance(ofHours(2).plusSeconds(1));
 
     CompletableFuture<Integer> run = nudge.runDue();
-    CompletableFuture<SendResult> answer = fcm.waiting.poll(10, TimeUnit.SECONDS);
+    CompletableFuture<SendResult> answer = fcm.next(10);
     assertThat(answer).as("the Android notification reached its transport").isNotNull();
     clock.advance(Duration.ofMillis(800));
     answer.complete(SendResult.retry("QUOTA_EXCEEDED", Duration.ofSeconds(30)));

@@ -15,20 +15,17 @@ import dev.nudge.spi.DeliveryReport;
 import dev.nudge.spi.DueReminders;
 import dev.nudge.spi.EngineStatus;
 import dev.nudge.spi.NudgeListener;
-import dev.nudge.spi.RenderedNotification;
 import dev.nudge.spi.SendResult;
-import dev.nudge.spi.Transport;
 import dev.nudge.store.memory.InMemoryStore;
+import dev.nudge.testing.HeldAnswersTransport;
 import dev.nudge.testing.RecordingTransport;
 import dev.nudge.testing.TestClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -59,27 +56,10 @@ class EngineStatusTest {
     }
   }
 
-  /** A transport whose answers the test gives, when it wants. */
-  private static final class AnswerLaterTransport implements Transport {
-    final BlockingQueue<CompletableFuture<SendResult>> waiting = new LinkedBlockingQueue<>();
-
-    @Override
-    public Platform platform() {
-      return Platform.IOS;
-    }
-
-    @Override
-    public CompletableFuture<SendResult> send(Device device, RenderedNotification notification) {
-      CompletableFuture<SendResult> answer = new CompletableFuture<>();
-      waiting.add(answer);
-      return answer;
-    }
-  }
-
   @Test
   void aDeliveryReportSaysHowLongTheTransportTookOnTheEnginesClock() throws Exception {
     Watcher watcher = new Watcher();
-    AnswerLaterTransport apns = new AnswerLaterTransport();
+    HeldAnswersTransport apns = new HeldAnswersTransport(Platform.IOS);
     try (Nudge nudge = Nudge.builder().clock(clock).transport(apns).listener(watcher).build()) {
       nudge.define(CART);
       nudge.registerDevice(Device.of("u1", Platform.IOS, "token-1").build());
@@ -87,7 +67,7 @@ class EngineStatusTest {
       clock.advance(ofHours(2).plusSeconds(1));
 
       CompletableFuture<Integer> run = nudge.runDue();
-      CompletableFuture<SendResult> answer = apns.waiting.poll(10, TimeUnit.SECONDS);
+      CompletableFuture<SendResult> answer = apns.next(10);
       assertThat(answer).as("the notification reached the transport").isNotNull();
       clock.advance(Duration.ofMillis(1_250));
       answer.complete(SendResult.accepted("apns-1"));
