@@ -472,9 +472,7 @@ public final class CartAbandonmentDemo {
           continue; // already here
         }
         LocalBrowser browser = localWebPush.subscribe(endpoint.substring(endpoint.lastIndexOf('/') + 1));
-        // Deactivated rather than removed: removing checks the token with this run's transport, which
-        // refuses a subscription at another push service than this one.
-        nudge.deactivateDevice(Platform.WEB, d.token());
+        nudge.removeDevice(userId, Platform.WEB, d.token());
         nudge.registerDevice(Device.of(userId, Platform.WEB, browser.token()).locale(d.locale().orElse(null))
             .zone(d.zone().orElse(null)).build());
         n++;
